@@ -1,0 +1,76 @@
+# lakets: the extension (PGXS) and, through helper/Makefile, lakets-helper.
+#
+#   make demo    install what is missing, build, run the demo on a throwaway cluster
+#   make test    the same set-up, then every test suite
+#   make bench   the benchmarks (test/bench/)
+#   make && sudo make install   build and install into an existing server
+
+EXTENSION  = lakets
+MODULE_big = lakets
+EXT_VERSION = 0.1
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+DATA_built = lakets--$(EXT_VERSION).sql
+EXTRA_CLEAN = lakets--$(EXT_VERSION).sql .tmp
+
+# The install script is the modules' SQL, in dependency order.
+SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
+	extension/chronotable.sql extension/ensure.sql
+
+REGRESS = setup timebucket chronotable convert ensure chunks
+REGRESS_OPTS = --load-extension=lakets
+ISOLATION = ensure_vs_insert
+
+PG_CPPFLAGS = -I$(srcdir)/extension
+PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+# No server headers yet: only the targets that install them can run.
+srcdir = .
+all install installcheck:
+	@echo "lakets: PostgreSQL server headers (pg_config --pgxs) not found." >&2
+	@echo "lakets: run 'make demo' or 'make test', or test/install-deps.sh as root." >&2
+	@exit 1
+endif
+
+lakets--$(EXT_VERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+all: helper-all
+install: helper-install
+clean: helper-clean
+
+.PHONY: helper-all helper-install helper-clean deps demo test bench fuzz
+
+helper-all:
+	$(MAKE) -C helper
+helper-install:
+	$(MAKE) -C helper install
+helper-clean:
+	$(MAKE) -C helper clean
+
+deps:
+	bash test/install-deps.sh
+
+# Recursive makes so that the PGXS include is read after deps are installed.
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	bash test/demo.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	REGRESS="$(REGRESS)" ISOLATION="$(ISOLATION)" bash test/run-tests.sh
+
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	bash test/bench/run.sh
+
+fuzz: deps
+	$(MAKE) -C helper fuzz

@@ -1,0 +1,384 @@
+/*
+ * ensure.c
+ *	  The window of chunks around now(), and draining the default partition.
+ *
+ * ensure_partitions() runs often (every few minutes, from pg_cron or the
+ * helper), so the steady state, where every chunk of the window exists and
+ * the default partition is empty, takes no lock beyond a conditional ACCESS
+ * SHARE peek at the default partition: one registry query and one page read
+ * per table. Only when something is missing does it take SHARE UPDATE
+ * EXCLUSIVE on the parent (which serialises concurrent callers without
+ * blocking inserts or queries) and look again under that lock.
+ *
+ * A range that holds a dropped chunk's tombstone is never filled again, and
+ * a chunk is never created over part of an existing chunk: the new chunk is
+ * cut to the gap (this happens after set_chunk_interval()).
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "args.h"
+#include "catalog.h"
+#include "chronotable.h"
+#include "chunk.h"
+#include "compat.h"
+#include "ensure.h"
+#include "lockwait.h"
+#include "rangeset.h"
+#include "spi_exec.h"
+#include "timebucket.h"
+
+/* The ranges of all chunks (any status) overlapping [from, to). */
+static RangeSet *
+known_ranges(const ChronoTable *ct, int64 from, int64 to)
+{
+	RangeSet   *set = rangeset_create();
+	ListCell   *lc;
+
+	foreach(lc, catalog_list_chunks(ct->id, from, to))
+	{
+		ChunkMeta  *c = lfirst(lc);
+
+		rangeset_add(set, c->start, c->end);
+	}
+	return set;
+}
+
+/* The pieces of the chunks starting at "starts" that no chunk covers yet. */
+static RangeSet *
+missing_ranges(const ChronoTable *ct, List *starts)
+{
+	RangeSet   *missing = rangeset_create();
+	RangeSet   *known;
+	int64		first,
+				last;
+	ListCell   *lc;
+
+	if (starts == NIL)
+		return missing;
+	first = *(int64 *) linitial(starts);
+	last = lakets_bucket_add(*(int64 *) llast(starts), &ct->chunk_interval, 1);
+	known = known_ranges(ct, first, last);
+	foreach(lc, starts)
+	{
+		int64		start = *(int64 *) lfirst(lc);
+
+		rangeset_add_set(missing,
+						 rangeset_subtract(start,
+										   lakets_bucket_add(start, &ct->chunk_interval, 1),
+										   known));
+	}
+	return missing;
+}
+
+/*
+ * Whether the default partition holds a row with a non-NULL time (a row
+ * with a NULL time belongs there). A peek, skipped when the partition is
+ * locked by someone else: the next run will look again.
+ */
+static bool
+default_has_rows(const ChronoTable *ct, Oid default_relid)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	attnum;
+	bool		found = false;
+
+	if (!OidIsValid(default_relid) ||
+		!lakets_try_lock_relation(default_relid, AccessShareLock))
+		return false;
+	rel = table_open(default_relid, NoLock);
+	if (RelationGetNumberOfBlocks(rel) > 0)
+	{
+		attnum = get_attnum(default_relid, ct->time_column);
+		slot = table_slot_create(rel, NULL);
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		while (!found && table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+
+			(void) slot_getattr(slot, attnum, &isnull);
+			found = !isnull;
+		}
+		table_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	table_close(rel, NoLock);
+	return found;
+}
+
+/*
+ * Move the rows of the default partition into chunks, creating them. Rows
+ * whose range has been dropped (a tombstone) stay where they are, reported:
+ * nothing is deleted here.
+ */
+static int
+drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid)
+{
+	const char *qcol = quote_identifier(ct->time_column);
+	char	   *qdefault = quote_qualified_identifier(ct->schema_name,
+													  get_rel_name(default_relid));
+	Oid			types[1] = {INTERVALOID};
+	Datum		values[1] = {IntervalPGetDatum(&ct->chunk_interval)};
+	List	   *starts = NIL;
+	int			created = 0;
+	uint64		i;
+	ListCell   *lc;
+	bool		isnull;
+	int64		left;
+
+	lakets_lock_relation(default_relid, AccessExclusiveLock);
+	lakets_exec_args(psprintf("SELECT DISTINCT lakets._chunk_start(%s, $1) FROM ONLY %s"
+							  " WHERE %s IS NOT NULL ORDER BY 1", qcol, qdefault, qcol),
+					 1, types, values, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int64	   *start = palloc(sizeof(int64));
+
+		*start = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+		starts = lappend(starts, start);
+	}
+
+	foreach(lc, starts)
+	{
+		int64		start = *(int64 *) lfirst(lc);
+		int64		end = lakets_bucket_add(start, &ct->chunk_interval, 1);
+		RangeSet   *gaps = rangeset_subtract(start, end, known_ranges(ct, start, end));
+		int			g;
+
+		for (g = 0; g < gaps->count; g++)
+		{
+			TimeRange  *r = &gaps->ranges[g];
+			char	   *lo = quote_literal_cstr(lakets_time_literal(r->start, ct->time_type));
+			char	   *hi = quote_literal_cstr(lakets_time_literal(r->end, ct->time_type));
+
+			/* a gap piece of a partly covered bucket may hold no row */
+			lakets_execf(SPI_OK_SELECT, "SELECT 1 FROM ONLY %s WHERE %s >= %s AND %s < %s LIMIT 1",
+						 qdefault, qcol, lo, qcol, hi);
+			if (SPI_processed == 0)
+				continue;
+			chunk_create(ct, parent_relid, r->start, r->end, true);
+			created++;
+		}
+	}
+
+	left = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM ONLY %s WHERE %s IS NOT NULL",
+													 qdefault, qcol),
+											0, NULL, NULL, NULL, &isnull));
+	if (left > 0)
+		ereport(WARNING,
+				(errmsg("default partition of chronotable \"%s.%s\" keeps " INT64_FORMAT
+						" rows whose chunks were dropped",
+						ct->schema_name, ct->table_name, left),
+				 errdetail("lakets never re-creates a dropped chunk, so these rows have no chunk to move to."),
+				 errhint("Delete them from %s if they are not needed.", qdefault)));
+	return created;
+}
+
+/*
+ * Make sure the chunks starting at "starts" (sorted) exist, and that the
+ * default partition holds no row a chunk could take. Returns the number of
+ * chunks created.
+ */
+int
+ensure_chunks(const ChronoTable *ct, List *starts)
+{
+	Oid			parent_relid = chunk_parent_relid(ct, false);
+	Oid			default_relid = get_default_partition_oid(parent_relid);
+	RangeSet   *missing = missing_ranges(ct, starts);
+	bool		drain = default_has_rows(ct, default_relid);
+	int			created = 0;
+	int			i;
+
+	if (missing->count == 0 && !drain)
+		return 0;
+
+	lakets_lock_relation(parent_relid, ShareUpdateExclusiveLock);
+	/* another session may have done the work while we waited */
+	missing = missing_ranges(ct, starts);
+	for (i = 0; i < missing->count; i++)
+	{
+		chunk_create(ct, parent_relid, missing->ranges[i].start,
+					 missing->ranges[i].end, false);
+		created++;
+	}
+	if (drain)
+		created += drain_default(ct, parent_relid, default_relid);
+	return created;
+}
+
+/* Bucket starts covering [from, to), at most LAKETS_MAX_CHUNKS_PER_CALL. */
+static List *
+range_starts(const ChronoTable *ct, int64 from, int64 to)
+{
+	List	   *starts = NIL;
+	int64		start;
+
+	if (from >= to)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_range_start must be earlier than p_range_end")));
+	for (start = lakets_bucket_start(from, &ct->chunk_interval); start < to;
+		 start = lakets_bucket_add(start, &ct->chunk_interval, 1))
+	{
+		int64	   *p;
+
+		if (list_length(starts) >= LAKETS_MAX_CHUNKS_PER_CALL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("range would need more than %d chunks",
+							LAKETS_MAX_CHUNKS_PER_CALL),
+					 errhint("Ask for a shorter range, or call the function several times.")));
+		p = palloc(sizeof(int64));
+		*p = start;
+		starts = lappend(starts, p);
+	}
+	return starts;
+}
+
+static int
+ensure_one(const ChronoTable *ct, int past_count, int future_count)
+{
+	lakets_check_owner(chunk_parent_relid(ct, false));
+	return ensure_chunks(ct, chronotable_window_starts(ct, past_count, future_count));
+}
+
+/*
+ * ensure_one() for every ChronoTable the caller owns, each in a
+ * subtransaction: one broken table is reported as a WARNING and does not
+ * stop the others.
+ */
+static int
+ensure_all(void)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	MemoryContext loopcxt = AllocSetContextCreate(callercxt, "lakets ensure loop",
+												  ALLOCSET_DEFAULT_SIZES);
+	List	   *all = catalog_list_chronotables();
+	ListCell   *lc;
+	int			created = 0;
+
+	foreach(lc, all)
+	{
+		ChronoTable *ct = lfirst(lc);
+		Oid			relid = chunk_parent_relid(ct, true);
+
+		if (OidIsValid(relid) && !lakets_relation_ownercheck(relid, GetUserId()))
+			continue;			/* someone else's table */
+
+		MemoryContextReset(loopcxt);
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(loopcxt);
+		PG_TRY();
+		{
+			created += ensure_one(ct, ct->past_count, ct->future_count);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(callercxt);
+			CurrentResourceOwner = owner;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(callercxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(callercxt);
+			CurrentResourceOwner = owner;
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("could not ensure chunks of chronotable \"%s.%s\": %s",
+							ct->schema_name, ct->table_name, edata->message),
+					 edata->detail ? errdetail("%s", edata->detail) : 0,
+					 edata->hint ? errhint("%s", edata->hint) : 0));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+	}
+	MemoryContextDelete(loopcxt);
+	return created;
+}
+
+/* SQL: lakets.ensure_partitions(p_table_name, p_schema_name) -> chunks created */
+PG_FUNCTION_INFO_V1(lakets_ensure_partitions);
+Datum
+lakets_ensure_partitions(PG_FUNCTION_ARGS)
+{
+	int			created;
+
+	SPI_connect();
+	if (PG_ARGISNULL(0))
+		created = ensure_all();
+	else
+	{
+		char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
+		char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
+		ChronoTable *ct = catalog_get_chronotable(schema_name, table_name, false);
+
+		created = ensure_one(ct, ct->past_count, ct->future_count);
+	}
+	SPI_finish();
+	PG_RETURN_INT32(created);
+}
+
+/*
+ * SQL: lakets._ensure_partitions(p_chronotable_id, p_past_count,
+ *		p_future_count, p_range_start, p_range_end) -> chunks created
+ *
+ * With p_range_start and p_range_end, the chunks covering that range;
+ * otherwise the window of p_past_count and p_future_count around now().
+ */
+PG_FUNCTION_INFO_V1(lakets_ensure_partitions_internal);
+Datum
+lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
+{
+	ChronoTable *ct;
+	int			created;
+
+	lakets_require_arg(fcinfo, 0, "p_chronotable_id");
+	lakets_require_arg(fcinfo, 1, "p_past_count");
+	lakets_require_arg(fcinfo, 2, "p_future_count");
+	if (PG_ARGISNULL(3) != PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("p_range_start and p_range_end must be given together")));
+	if (PG_GETARG_INT32(1) < 0 || PG_GETARG_INT32(2) < 0 ||
+		PG_GETARG_INT32(1) + PG_GETARG_INT32(2) + 1 > LAKETS_MAX_CHUNKS_PER_CALL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_past_count and p_future_count must be between 0 and %d in all",
+						LAKETS_MAX_CHUNKS_PER_CALL - 1)));
+
+	SPI_connect();
+	ct = catalog_get_chronotable_by_id(PG_GETARG_INT32(0), false);
+	if (PG_ARGISNULL(3))
+		created = ensure_one(ct, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
+	else
+	{
+		lakets_check_owner(chunk_parent_relid(ct, false));
+		created = ensure_chunks(ct, range_starts(ct, PG_GETARG_TIMESTAMPTZ(3),
+												 PG_GETARG_TIMESTAMPTZ(4)));
+	}
+	SPI_finish();
+	PG_RETURN_INT32(created);
+}

@@ -1,0 +1,12 @@
+/*
+ * ensure.h
+ *	  Keeping the window of chunks ahead; draining the default partition.
+ */
+#ifndef LAKETS_ENSURE_H
+#define LAKETS_ENSURE_H
+
+#include "catalog.h"
+
+extern int	ensure_chunks(const ChronoTable *ct, List *starts);
+
+#endif							/* LAKETS_ENSURE_H */

@@ -1,0 +1,104 @@
+/*
+ * spi_exec.c
+ *	  The one place generated SQL runs.
+ *
+ * Callers build statements with quote_identifier()/quote_literal_cstr() or
+ * pass values as parameters; errors raised by the statements themselves
+ * propagate unchanged (with their own errcode). What is handled here is SPI
+ * reporting a failure of its own, which means a bug in lakets.
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+
+#include "spi_exec.h"
+
+static void
+check_result(int ret, int expected, const char *sql)
+{
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("lakets internal statement failed: %s",
+						SPI_result_code_string(ret)),
+				 errdetail("Statement: %s", sql)));
+	if (expected != 0 && ret != expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("lakets internal statement returned %s, expected %s",
+						SPI_result_code_string(ret),
+						SPI_result_code_string(expected)),
+				 errdetail("Statement: %s", sql)));
+}
+
+/*
+ * Run one statement; "expected" is an SPI_OK_* code, or 0 for any success.
+ * Returns the number of rows processed.
+ */
+uint64
+lakets_exec(const char *sql, int expected)
+{
+	int			ret = SPI_execute(sql, false, 0);
+
+	check_result(ret, expected, sql);
+	return SPI_processed;
+}
+
+uint64
+lakets_execf(int expected, const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	return lakets_exec(buf.data, expected);
+}
+
+uint64
+lakets_exec_args(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				 const char *nulls, int expected)
+{
+	int			ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+											false, 0);
+
+	check_result(ret, expected, sql);
+	return SPI_processed;
+}
+
+/*
+ * Run a query expected to return at most one row of one column and return
+ * that value (copied out of SPI's memory into the caller's context).
+ */
+Datum
+lakets_exec_scalar(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				   const char *nulls, bool *isnull)
+{
+	Datum		d;
+
+	lakets_exec_args(sql, nargs, argtypes, values, nulls, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	if (!*isnull)
+	{
+		Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, 0);
+
+		d = SPI_datumTransfer(d, att->attbyval, att->attlen);
+	}
+	return d;
+}
