@@ -17,8 +17,8 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/chronotable.sql extension/ensure.sql
 
 REGRESS = setup timebucket chronotable convert ensure chunks
-REGRESS_OPTS = --load-extension=lakets
-ISOLATION = ensure_vs_insert
+
+ISOLATION = ensure_vs_insert ensure_lock_timeout
 
 PG_CPPFLAGS = -I$(srcdir)/extension
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \

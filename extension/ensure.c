@@ -60,29 +60,37 @@ known_ranges(const ChronoTable *ct, int64 from, int64 to)
 	return set;
 }
 
-/* The pieces of the chunks starting at "starts" that no chunk covers yet. */
-static RangeSet *
+/*
+ * The pieces of the chunks starting at "starts" that no chunk covers yet, as
+ * a list of TimeRange: one piece per gap of each chunk, never merged across
+ * chunk boundaries (a range set would coalesce adjacent chunks).
+ */
+static List *
 missing_ranges(const ChronoTable *ct, List *starts)
 {
-	RangeSet   *missing = rangeset_create();
+	List	   *missing = NIL;
 	RangeSet   *known;
-	int64		first,
-				last;
 	ListCell   *lc;
 
 	if (starts == NIL)
-		return missing;
-	first = *(int64 *) linitial(starts);
-	last = lakets_bucket_add(*(int64 *) llast(starts), &ct->chunk_interval, 1);
-	known = known_ranges(ct, first, last);
+		return NIL;
+	known = known_ranges(ct, *(int64 *) linitial(starts),
+						 lakets_bucket_add(*(int64 *) llast(starts), &ct->chunk_interval, 1));
 	foreach(lc, starts)
 	{
 		int64		start = *(int64 *) lfirst(lc);
+		RangeSet   *gaps = rangeset_subtract(start,
+											 lakets_bucket_add(start, &ct->chunk_interval, 1),
+											 known);
+		int			i;
 
-		rangeset_add_set(missing,
-						 rangeset_subtract(start,
-										   lakets_bucket_add(start, &ct->chunk_interval, 1),
-										   known));
+		for (i = 0; i < gaps->count; i++)
+		{
+			TimeRange  *piece = palloc(sizeof(TimeRange));
+
+			*piece = gaps->ranges[i];
+			missing = lappend(missing, piece);
+		}
 	}
 	return missing;
 }
@@ -203,21 +211,22 @@ ensure_chunks(const ChronoTable *ct, List *starts)
 {
 	Oid			parent_relid = chunk_parent_relid(ct, false);
 	Oid			default_relid = get_default_partition_oid(parent_relid);
-	RangeSet   *missing = missing_ranges(ct, starts);
+	List	   *missing = missing_ranges(ct, starts);
 	bool		drain = default_has_rows(ct, default_relid);
 	int			created = 0;
-	int			i;
+	ListCell   *lc;
 
-	if (missing->count == 0 && !drain)
+	if (missing == NIL && !drain)
 		return 0;
 
 	lakets_lock_relation(parent_relid, ShareUpdateExclusiveLock);
 	/* another session may have done the work while we waited */
 	missing = missing_ranges(ct, starts);
-	for (i = 0; i < missing->count; i++)
+	foreach(lc, missing)
 	{
-		chunk_create(ct, parent_relid, missing->ranges[i].start,
-					 missing->ranges[i].end, false);
+		TimeRange  *piece = lfirst(lc);
+
+		chunk_create(ct, parent_relid, piece->start, piece->end, false);
 		created++;
 	}
 	if (drain)

@@ -120,6 +120,8 @@ month_index_to_utc(int64 mi)
 int64
 lakets_bucket_start(int64 t, const Interval *iv)
 {
+	if (TIMESTAMP_NOT_FINITE(t) || !IS_VALID_TIMESTAMP(t))
+		out_of_range();
 	if (iv->month != 0)
 		return month_index_to_utc(floor_div(month_index(t), iv->month) * iv->month);
 	else
