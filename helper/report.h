@@ -1,0 +1,74 @@
+/*
+ * report.h
+ *		Everything lakets-helper prints: log lines on stderr in the
+ *		"lakets-helper: <level>: <message>" shape of PostgreSQL's frontend
+ *		tools, and job results on stdout as a human table or JSON lines.
+ */
+#ifndef LAKETS_HELPER_REPORT_H
+#define LAKETS_HELPER_REPORT_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+enum log_level
+{
+	LOG_ERROR,
+	LOG_WARNING,
+	LOG_INFO,
+	LOG_DEBUG,
+	LOG_DETAIL,					/* continues the previous error or warning */
+	LOG_HINT
+};
+
+/* 0: errors and warnings; 1 (-v): progress; 2 (-vv): every request */
+extern int	log_verbosity;
+
+extern void log_msg(enum log_level level, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+#define log_error(...)		log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warning(...)	log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...)		log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)		log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_detail(...)		log_msg(LOG_DETAIL, __VA_ARGS__)
+#define log_hint(...)		log_msg(LOG_HINT, __VA_ARGS__)
+
+/* Copy untrusted text (server messages) into buf, printable and bounded. */
+extern void sanitize_text(char *buf, size_t bufsize, const char *src, size_t len);
+
+/*
+ * Print a result set.  Human mode: an aligned table and a row count.
+ * JSON mode: one object per row, typed by column type.  Returns true when
+ * a row reports something skipped or failed (a "status" column saying so).
+ */
+extern bool report_rows(const PGresult *res, bool json);
+
+/* A command without rows: its tag ("INSERT 0 1"). */
+extern void report_command(const PGresult *res, bool json);
+
+/* Facts gathered by "check". */
+typedef struct check_report
+{
+	const char *mode;			/* "lakebase-autoscaling endpoint", ... */
+	const char *auth;			/* "oauth-m2m", "pat" or "libpq" */
+	const char *target;			/* endpoint or instance name, or NULL */
+	const char *host;
+	const char *port;
+	const char *dbname;
+	const char *user;
+	const char *ssl;			/* "TLSv1.3 (TLS_AES_256_GCM_SHA384)" or "off" */
+	const char *server_version;
+	const char *lakets_installed;	/* NULL when not installed */
+	const char *lakets_available;	/* NULL when not available */
+} check_report;
+
+extern void report_check(const check_report *c, bool json);
+
+/* The credential printed by "token". */
+extern void report_token(const char *token, const char *expires,
+						 const char *host, const char *port,
+						 const char *user, const char *dbname,
+						 const char *sslmode, bool json);
+
+#endif							/* LAKETS_HELPER_REPORT_H */
