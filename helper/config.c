@@ -376,7 +376,7 @@ valid_endpoint_name(const char *s)
 	bool		ok = true;
 	int			i;
 
-	if (s == NULL || strlen(s) > 512)
+	if (s == NULL || s[0] == '\0' || strlen(s) > 512)
 		return false;
 	copy = xstrdup(s);
 	tok = strtok_r(copy, "/", &save);

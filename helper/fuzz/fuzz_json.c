@@ -1,0 +1,83 @@
+/*
+ * fuzz_json.c
+ *		libFuzzer target for everything that reads a Databricks answer: the
+ *		OAuth token, SCIM Me, Lakebase list/get/credential responses and
+ *		error bodies.
+ *
+ * The first byte picks the parser; the rest is the response body.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "lakebase.h"
+#include "oauth.h"
+#include "util.h"
+
+extern int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *body = (const char *) data + 1;
+	size_t		len;
+	char	   *a = NULL;
+	char	   *b = NULL;
+	int64_t		expires;
+	char		text[300];
+
+	if (size < 1)
+		return 0;
+	len = size - 1;
+	switch (data[0] % 8)
+	{
+		case 0:
+			if (oauth_parse_token(body, len, &a, &expires) && (a == NULL || expires <= 0))
+				abort();
+			secret_free(a);
+			return 0;
+		case 1:
+			if (oauth_parse_me(body, len, &a) && a == NULL)
+				abort();
+			break;
+		case 2:
+			(void) lb_parse_branches(body, len, &a, &b);
+			if (a)
+			{
+				char	   *probe = xasprintf("%s/endpoints/x", a);
+
+				if (!valid_endpoint_name(probe))
+					abort();
+				free(probe);
+			}
+			break;
+		case 3:
+			(void) lb_parse_endpoints(body, len, &a, &b);
+			if (a && !valid_endpoint_name(a))
+				abort();
+			break;
+		case 4:
+			if (lb_parse_endpoint_host(body, len, &a) && !valid_hostname(a))
+				abort();
+			break;
+		case 5:
+			if (lb_parse_instance_host(body, len, &a) && !valid_hostname(a))
+				abort();
+			break;
+		case 6:
+			if (lb_parse_credential(body, len, &a, &b) && a == NULL)
+				abort();
+			secret_free(a);
+			free(b);
+			return 0;
+		default:
+			http_error_text(body, len, text, sizeof(text));
+			if (strlen(text) >= sizeof(text))
+				abort();
+			return 0;
+	}
+	free(a);
+	free(b);
+	return 0;
+}
