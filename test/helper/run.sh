@@ -1,0 +1,641 @@
+#!/usr/bin/env bash
+# test/helper/run.sh - the lakets-helper test suite.
+#
+# Needs the throwaway cluster of test/cluster.sh (PGHOST, PGPORT, PGUSER,
+# PGDATABASE, LAKETS_TMP in the environment) and a built helper
+# (LAKETS_HELPER, default helper/lakets-helper).  Everything runs on
+# 127.0.0.1: a mock Databricks workspace (mock_databricks.py) over TLS with a
+# CA made here, the cluster's real SCRAM password logins over TLS, and a late
+# TCP proxy for "Postgres down then up".
+#
+# Prints "ok - name", "not ok - name" or "skip - name (why)" per case and
+# last "helper: N passed, N failed, N skipped"; exits non-zero iff a case
+# failed.  The libFuzzer smoke run is one of the cases.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+: "${PGHOST:?run through test/run-tests.sh or source .tmp/cluster.env}"
+: "${PGPORT:?}" "${LAKETS_TMP:?}"
+export PGUSER=${PGUSER:-postgres}
+H=${LAKETS_HELPER:-$top/helper/lakets-helper}
+PY=/usr/bin/python3
+T=$LAKETS_TMP/helper
+OUT=$T/out
+DB=helper_test
+SP=8f2c1a7e-5b4d-4c3e-9a1f-0d2e3c4b5a69  # the service principal's application id
+PAT_USER=lakets-user@example.com
+SECRET=dose$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+PAT=dapi$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+# only 127.0.0.1 is ever contacted: no proxies
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+
+passed=0 failed=0 skipped=0
+pids=()
+
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() {
+	local name=$1
+	shift
+	echo "not ok - $name"
+	local line
+	for line in "$@"; do echo "#   $line"; done
+	failed=$((failed + 1))
+}
+skip() { echo "skip - $1 ($2)"; skipped=$((skipped + 1)); }
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
+	drop_roles >/dev/null 2>&1
+}
+drop_roles() {
+	psql -X -q -d postgres <<SQL
+DROP ROLE IF EXISTS "$SP";
+DROP ROLE IF EXISTS "$PAT_USER";
+DROP ROLE IF EXISTS lakets_job;
+DROP ROLE IF EXISTS helper_plain;
+SQL
+}
+trap cleanup EXIT
+
+die() {
+	echo "helper: setup failed: $*" >&2
+	not_ok "setup" "$@"
+	echo "helper: $passed passed, $failed failed, $skipped skipped"
+	exit 1
+}
+
+# ---- setup ---------------------------------------------------------------
+rm -rf "$T"
+mkdir -p "$T/state" "$T/state2" "$OUT" "$T/home"
+[ -x "$H" ] || die "no helper binary at $H (make -C helper)"
+
+# A CA, a server certificate for 127.0.0.1 signed by it, and an untrusted
+# self-signed one.
+(
+	cd "$T" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+			-subj "/CN=lakets test CA" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" -keyout ca.key -out ca.crt &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext.cnf &&
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 \
+			-extfile ext.cnf -out server.crt &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+			-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+			-keyout untrusted.key -out untrusted.crt
+) >"$T/openssl.log" 2>&1 || die "openssl: $(tail -n 3 "$T/openssl.log")"
+
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
+drop_roles >/dev/null 2>&1
+psql -X -q -v ON_ERROR_STOP=1 -d postgres >"$T/setup.log" 2>&1 <<SQL || die "roles: $(tail -n 3 "$T/setup.log")"
+CREATE DATABASE $DB;
+CREATE ROLE "$SP" LOGIN PASSWORD 'not-a-minted-token';
+CREATE ROLE "$PAT_USER" LOGIN PASSWORD 'not-a-minted-token';
+CREATE ROLE lakets_job LOGIN PASSWORD 'not-a-minted-token';
+CREATE ROLE helper_plain LOGIN PASSWORD 'plain-password-1';
+SQL
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" >>"$T/setup.log" 2>&1 <<SQL || die "database: $(tail -n 3 "$T/setup.log")"
+CREATE EXTENSION lakets;
+GRANT CREATE ON SCHEMA public TO "$SP";
+CREATE TABLE public.conn_log (pid int, usr text, at timestamptz DEFAULT now());
+GRANT SELECT, INSERT ON public.conn_log TO PUBLIC;
+SET ROLE "$SP";
+CREATE TABLE public.metrics (ts timestamptz NOT NULL, v double precision);
+SELECT lakets.create_chronotable('metrics', 'ts', '1 day');
+RESET ROLE;
+SQL
+
+# widen the window so the next ensure_partitions() by the owner creates chunks
+widen_window() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "SET ROLE \"$SP\"; SELECT lakets.set_chunk_window('metrics', 1, $1)" >/dev/null
+}
+
+start_mock() { # state-dir cert key port-file
+	MOCK_CLIENT_SECRET=$SECRET MOCK_PAT=$PAT $PY test/helper/mock_databricks.py \
+		--cert "$2" --key "$3" --state-dir "$1" --port-file "$4" \
+		--client-id "$SP" --client-secret ENV --pat ENV --sp-name "$SP" \
+		--pat-user "$PAT_USER" 2>>"$1/mock.stderr" &
+	pids+=($!)
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$4" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+start_mock "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || die "mock server did not start"
+MOCK="https://127.0.0.1:$(cat "$T/port")"
+LOG=$T/state/requests.jsonl
+
+# ---- how cases run ---------------------------------------------------------
+# Every run starts from an empty environment plus what the case sets.
+BASE=(PATH="$PATH" HOME="$T/home" LANG=C)
+DBX=("${BASE[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_CLIENT_ID="$SP"
+	DATABRICKS_CLIENT_SECRET="$SECRET" LAKETS_CA_BUNDLE="$T/ca.crt"
+	LAKETS_PROJECT=lakets-proj LAKETS_DBNAME="$DB" PGPORT="$PGPORT" LAKETS_RETRY_DELAY=100ms)
+PLAIN=("${BASE[@]}" PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" PGDATABASE="$DB")
+
+# scenario ID [JSON fields]: what the mock does from now on
+scenario() {
+	printf '{"id": "%s"%s}\n' "$1" "${2:+, $2}" >"$T/state/scenario.tmp"
+	mv "$T/state/scenario.tmp" "$T/state/scenario.json"
+	SCEN=$1
+}
+
+# hx NAME ENV... -- ARGS...: run the helper; sets RC and ELAPSED (seconds)
+hx() {
+	local name=$1
+	shift
+	local envs=()
+	while [ "$1" != "--" ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	local t0 t1
+	t0=$(date +%s.%N)
+	env -i "${envs[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+	RC=$?
+	t1=$(date +%s.%N)
+	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+	CASE=$name
+}
+
+# count [METHOD] PATH: requests of the current scenario to PATH
+count() {
+	local m="" p
+	if [ $# -eq 2 ]; then m=$1; p=$2; else p=$1; fi
+	grep -F "\"scenario\": \"$SCEN\"" "$LOG" | grep -F "\"path\": \"$p\"" |
+		grep -cF "\"method\": \"${m:-}" || true
+}
+
+# expectations collect problems; verdict reports the case
+problems=()
+expect_rc() { [ "$RC" -eq "$1" ] || problems+=("exit status $RC, expected $1"); }
+expect_out() { grep -qE -- "$1" "$OUT/$CASE.out" || problems+=("stdout lacks /$1/"); }
+expect_err() { grep -qE -- "$1" "$OUT/$CASE.err" || problems+=("stderr lacks /$1/"); }
+expect_no_err() { ! grep -qE -- "$1" "$OUT/$CASE.err" || problems+=("stderr has /$1/"); }
+expect_eq() { [ "$1" = "$2" ] || problems+=("$3: got '$1', expected '$2'"); }
+expect_true() { eval "$1" || problems+=("$2"); }
+verdict() {
+	local name=$1
+	if [ ${#problems[@]} -eq 0 ]; then
+		ok "$name"
+	else
+		not_ok "$name" "${problems[@]}" "stderr: $(tail -n 4 "$OUT/$CASE.err" 2>/dev/null | tr '\n' '|')"
+	fi
+	problems=()
+}
+
+# lt A B: true when the number A is below B
+lt() { awk "BEGIN { exit !($1 < $2) }"; }
+
+has_function() {
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'lakets' AND p.proname = '$1'")" != 0 ]
+}
+
+# ---- command line ----------------------------------------------------------
+hx help "${BASE[@]}" -- --help
+expect_rc 0
+for opt in --project --endpoint --instance --host --client-id --profile --config-file \
+	--auth-type --cacert --dbname --conninfo --role --port --sslmode --connect-timeout \
+	--statement-timeout --lock-timeout --http-timeout --deadline --retries --retry-delay \
+	--every --count --json --verbose --version --help DATABRICKS_CLIENT_SECRET DATABRICKS_TOKEN; do
+	expect_out "$opt"
+done
+for code in 0 1 2 3 4 5; do expect_out "^  $code  "; done
+verdict "cli: --help lists every option and exit code"
+
+hx version "${BASE[@]}" -- --version
+expect_rc 0
+expect_out '^lakets-helper [0-9]+\.[0-9]+\.[0-9]+$'
+verdict "cli: --version"
+
+hx usage "${BASE[@]}" -- frobnicate
+expect_rc 2
+expect_err '^lakets-helper: error: unknown command "frobnicate"$'
+expect_err 'Try "lakets-helper --help" for more information\.$'
+verdict "cli: usage error exits 2 with the --help pointer"
+
+hx argv_secret "${BASE[@]}" -- --client-secret="$SECRET" run partitions
+expect_rc 2
+expect_err 'invalid option "--client-secret"'
+verdict "cli: no option takes a secret (and the value is not echoed)"
+
+hx argv_password "${PLAIN[@]}" -- --conninfo "dbname=$DB password=$SECRET" sql 'SELECT 1'
+expect_rc 2
+expect_err 'refusing a password on the command line'
+verdict "cli: a password in --conninfo is refused"
+
+hx http_host "${DBX[@]}" DATABRICKS_HOST=http://127.0.0.1:1 -- run partitions
+expect_rc 2
+expect_err 'must use https'
+verdict "config: plain-http workspace URL refused"
+
+hx two_auths "${DBX[@]}" DATABRICKS_TOKEN="$PAT" -- run partitions
+expect_rc 2
+expect_err 'more than one authentication method'
+verdict "config: OAuth secret and PAT together are ambiguous"
+
+hx two_targets "${DBX[@]}" -- --project a --instance b check
+expect_rc 2
+verdict "config: only one Lakebase target"
+
+# ---- full runs (OAuth M2M, Autoscaling project) ----------------------------
+scenario m2m_partitions
+widen_window 6
+hx m2m_partitions "${DBX[@]}" -- run partitions
+expect_rc 0
+expect_out '^ +3$'
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
+expect_eq "$(count GET /api/2.0/preview/scim/v2/Me)" 1 "SCIM Me requests"
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches)" 2 "branch pages"
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/production/endpoints)" 1 "endpoint lists"
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/production/endpoints/primary)" 1 "endpoint gets"
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
+verdict "m2m: run partitions (project -> default branch -> read-write endpoint -> credential -> login)"
+
+for job in maintenance rollups retention; do
+	case $job in
+	maintenance) fn=run_maintenance ;;
+	rollups) fn=refresh_rollup_cascade ;;
+	retention) fn=enforce_retention ;;
+	esac
+	if ! has_function "$fn"; then
+		skip "m2m: run $job" "lakets.$fn() does not exist yet"
+		continue
+	fi
+	scenario "m2m_$job"
+	hx "m2m_$job" "${DBX[@]}" -- run "$job"
+	expect_true '[ "$RC" -eq 0 ] || [ "$RC" -eq 5 ]' "exit status $RC, expected 0 or 5"
+	expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
+	verdict "m2m: run $job"
+done
+
+scenario m2m_json
+hx m2m_json "${DBX[@]}" -- --json sql "SELECT current_user AS usr, 42 AS answer, pg_catalog.inet_client_addr() IS NOT NULL AS tcp, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+expect_rc 0
+expect_true "$PY -c 'import json,sys; o=json.loads(open(sys.argv[1]).read()); assert o==dict(usr=sys.argv[2], answer=42, tcp=True, ssl=True), o' '$OUT/m2m_json.out' '$SP' 2>>'$OUT/m2m_json.err'" \
+	"stdout is not the expected JSON row"
+verdict "m2m: sql --json, logged in as the service principal over TLS"
+
+scenario m2m_check
+hx m2m_check "${DBX[@]}" -- check
+expect_rc 0
+expect_out '^lakets: +[0-9.]+ installed'
+expect_out '^ssl: +TLSv1\.[23]'
+expect_out "^role: +$SP\$"
+verdict "m2m: check reports server, TLS and extension versions"
+
+scenario m2m_token
+hx m2m_token "${DBX[@]}" -- token
+expect_rc 0
+tok=$(cat "$OUT/m2m_token.out")
+expect_true "grep -qF '\"issued\": \"$tok\"' '$LOG'" "printed token is not the one minted"
+got=$(env PGPASSWORD="$tok" psql -X -At "host=127.0.0.1 port=$PGPORT dbname=$DB user=$SP sslmode=require" -c 'SELECT current_user' 2>&1)
+expect_eq "$got" "$SP" "psql login with the printed token"
+verdict "m2m: token prints a fresh credential psql can log in with"
+
+scenario m2m_token_json
+hx m2m_token_json "${DBX[@]}" -- --json token
+expect_rc 0
+expect_true "$PY -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"token\"].startswith(\"pgcred-\") and o[\"host\"]==\"127.0.0.1\" and o[\"sslmode\"]==\"require\" and o[\"user\"]==sys.argv[2]' '$OUT/m2m_token_json.out' '$SP'" \
+	"--json token is not the expected object"
+verdict "m2m: token --json"
+
+scenario verbose
+widen_window 7
+hx verbose "${DBX[@]}" -- -vv run partitions
+expect_rc 0
+expect_err '^lakets-helper: debug: POST /oidc/v1/token -> HTTP 200'
+expect_err '^lakets-helper: info: minted a Postgres credential'
+expect_out '^ +1$'
+verdict "verbose: -vv logs every request (checked for secrets below)"
+
+# ---- other targets ------------------------------------------------------------
+scenario provisioned
+hx provisioned "${DBX[@]}" LAKETS_PROJECT= LAKETS_INSTANCE=lakets-inst -- run partitions
+expect_rc 0
+expect_eq "$(count GET /api/2.0/database/instances/lakets-inst)" 1 "instance gets"
+expect_eq "$(count POST /api/2.0/database/credentials)" 1 "credential requests (instance_names + request_id checked by the mock)"
+verdict "provisioned: run partitions via a database instance"
+
+scenario endpoint
+hx endpoint "${DBX[@]}" LAKETS_PROJECT= LAKETS_LAKEBASE_ENDPOINT=projects/lakets-proj/branches/production/endpoints/primary -- run partitions
+expect_rc 0
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches)" 0 "branch lists"
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
+verdict "autoscaling: an explicit endpoint skips branch discovery"
+
+scenario no_such_project
+hx no_such_project "${DBX[@]}" -- --project nope run partitions
+expect_rc 2
+expect_err 'HTTP 404'
+verdict "autoscaling: unknown project is a configuration error"
+
+# ---- fresh credential per connection -------------------------------------------
+# The mock makes each minted token the role's password, so a connection only
+# logs in with the newest credential; three runs must mint three.
+scenario every
+psql -X -q -d "$DB" -c "TRUNCATE conn_log"
+hx every "${DBX[@]}" -- --every 1s --count 3 sql "INSERT INTO conn_log (pid, usr) SELECT pg_backend_pid(), current_user"
+expect_rc 0
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 3 "credential requests"
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests (the OAuth token is reused until it nears expiry)"
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT pid) || '/' || count(*) FROM conn_log WHERE usr = '$SP'")" "3/3" "distinct backends/rows"
+expect_eq "$(grep '"scenario": "every"' "$LOG" | grep -o '"issued": "pgcred-[^"]*"' | sort -u | wc -l)" 3 "distinct credentials"
+verdict "every: --every reconnects with a fresh credential each time"
+
+scenario every_sigterm
+env -i "${DBX[@]}" "$H" --every 1s sql 'SELECT 1' >"$OUT/every_sigterm.out" 2>"$OUT/every_sigterm.err" </dev/null &
+hpid=$!
+sleep 1.5
+t0=$(date +%s.%N)
+kill -TERM "$hpid"
+wait "$hpid"
+RC=$?
+ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
+CASE=every_sigterm
+expect_rc 0
+expect_true "lt $ELAPSED 1.5" "took ${ELAPSED}s to stop"
+verdict "every: SIGTERM stops the loop promptly with the runs' status"
+
+# ---- identity and configuration sources --------------------------------------
+scenario role_override '"password_role": "lakets_job"'
+hx role_override "${DBX[@]}" LAKETS_PG_ROLE=lakets_job -- sql 'SELECT current_user'
+expect_rc 0
+expect_out '^ lakets_job'
+expect_eq "$(count GET /api/2.0/preview/scim/v2/Me)" 0 "SCIM Me requests"
+verdict "role override: LAKETS_PG_ROLE skips SCIM Me and logs in as that role"
+
+cat >"$T/databrickscfg" <<CFG
+; written by test/helper/run.sh
+[DEFAULT]
+host = https://127.0.0.1:9
+client_id = wrong
+
+[lakets-prod]
+host = $MOCK
+client_id = $SP
+client_secret = $SECRET
+CFG
+chmod 600 "$T/databrickscfg"
+NOCRED=("${BASE[@]}" LAKETS_CA_BUNDLE="$T/ca.crt" LAKETS_PROJECT=lakets-proj LAKETS_DBNAME="$DB" PGPORT="$PGPORT")
+
+scenario profile
+hx profile "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/databrickscfg" DATABRICKS_CONFIG_PROFILE=lakets-prod -- run partitions
+expect_rc 0
+expect_no_err 'readable by other'
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
+verdict "profile: host and M2M credentials from a named profile"
+
+chmod 644 "$T/databrickscfg"
+scenario profile_mode
+hx profile_mode "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/databrickscfg" -- --profile lakets-prod run partitions
+expect_rc 0
+expect_err '^lakets-helper: warning: configuration file ".*" is readable by other users \(mode 0644\)'
+expect_err 'chmod 600'
+verdict "profile: a file readable by others gets a warning"
+chmod 600 "$T/databrickscfg"
+
+printf '[DEFAULT]\nhost=%s\nclient_id=%s\nclient_secret=%s\n' "$MOCK" "$SP" "$SECRET" >"$T/home/.databrickscfg"
+chmod 600 "$T/home/.databrickscfg"
+scenario profile_home
+hx profile_home "${NOCRED[@]}" -- run partitions
+expect_rc 0
+verdict "profile: [DEFAULT] of ~/.databrickscfg"
+rm -f "$T/home/.databrickscfg"
+
+hx profile_missing "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/databrickscfg" DATABRICKS_CONFIG_PROFILE=staging -- run partitions
+expect_rc 2
+expect_err 'profile "staging" not found'
+verdict "profile: an unknown profile is a configuration error"
+
+printf '[DEFAULT]\nhost = x\nthis line is broken\nclient_secret = %s\n' "$SECRET" >"$T/broken.cfg"
+hx profile_syntax "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/broken.cfg" -- run partitions
+expect_rc 2
+expect_err 'syntax error in configuration file ".*" at line 3'
+verdict "profile: a syntax error names the line, not its text"
+
+scenario pat '"password_role": "lakets-user@example.com"'
+hx pat "${BASE[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_TOKEN="$PAT" LAKETS_CA_BUNDLE="$T/ca.crt" \
+	LAKETS_PROJECT=lakets-proj LAKETS_DBNAME="$DB" PGPORT="$PGPORT" -- sql 'SELECT current_user'
+expect_rc 0
+expect_out "^ $PAT_USER"
+expect_eq "$(count POST /oidc/v1/token)" 0 "token requests"
+expect_eq "$(grep '"scenario": "pat"' "$LOG" | grep -c '"auth": "pat"')" 6 "API calls made with the PAT"
+verdict "pat: a personal access token instead of OAuth M2M"
+
+# ---- failures Databricks reports ----------------------------------------------
+scenario wrong_secret
+hx wrong_secret "${DBX[@]}" DATABRICKS_CLIENT_SECRET=dose-wrong-secret-0000 -- run partitions
+expect_rc 3
+expect_err '^lakets-helper: error: could not get an OAuth token: HTTP 401$'
+expect_err '^lakets-helper: detail: invalid_client: Client authentication failed'
+expect_err '^lakets-helper: hint: check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET'
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests (no retry)"
+verdict "errors: wrong client secret -> 401, no retry, exit 3"
+
+scenario forbidden '"faults": [{"method": "POST", "path": "/api/2.0/postgres/credentials", "status": 403, "json": {"error_code": "PERMISSION_DENIED", "message": "User does not have CAN USE on project lakets-proj"}}]'
+hx forbidden "${DBX[@]}" -- run partitions
+expect_rc 3
+expect_err 'HTTP 403'
+expect_err 'detail: PERMISSION_DENIED: User does not have CAN USE'
+expect_err '^lakets-helper: hint: grant the identity'
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests (no retry)"
+verdict "errors: 403 on the credential -> no retry, permission hint, exit 3"
+
+scenario rate_limited '"faults": [{"method": "POST", "path": "/oidc/v1/token", "status": 429, "retry_after": 2, "times": 1}]'
+hx rate_limited "${DBX[@]}" -- run partitions
+expect_rc 0
+expect_eq "$(count POST /oidc/v1/token)" 2 "token requests"
+gap=$(grep '"scenario": "rate_limited"' "$LOG" | grep '"path": "/oidc/v1/token"' |
+	$PY -c 'import json,sys; t=[json.loads(l)["t"] for l in sys.stdin]; print("%.2f" % (t[1]-t[0]))')
+expect_true "! lt $gap 1.9" "second token request ${gap}s after the first, expected >= 2s (Retry-After)"
+expect_err 'warning: POST /oidc/v1/token: HTTP 429; retrying in 2\.0s'
+verdict "errors: 429 with Retry-After: 2 is retried after 2 s"
+
+scenario server_error '"faults": [{"method": "POST", "path": "/api/2.0/postgres/credentials", "status": 500, "times": 1}]'
+hx server_error "${DBX[@]}" -- run partitions
+expect_rc 0
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 2 "credential requests"
+verdict "errors: 500 then success is retried"
+
+scenario server_down '"faults": [{"method": "GET", "path": "/api/2.0/preview/scim/v2/Me", "status": 503}]'
+hx server_down "${DBX[@]}" -- --retries 2 run partitions
+expect_rc 4
+expect_eq "$(count GET /api/2.0/preview/scim/v2/Me)" 3 "SCIM Me requests (1 + 2 retries)"
+expect_err 'HTTP 503'
+verdict "errors: persistent 503 gives up after --retries, exit 4"
+
+scenario malformed '"faults": [{"method": "GET", "path": "/api/2.0/postgres/projects/lakets-proj/branches/production/endpoints", "raw": "{\"endpoints\": [{\"name\": "}]'
+hx malformed "${DBX[@]}" -- run partitions
+expect_rc 4
+expect_err 'malformed response'
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/production/endpoints)" 1 "endpoint lists (no retry)"
+verdict "errors: malformed JSON -> exit 4, no retry"
+
+scenario wrong_shape '"faults": [{"method": "GET", "path": "/api/2.0/postgres/projects/lakets-proj/branches/production/endpoints/primary", "raw": "{\"status\": {\"hosts\": {\"host\": \"evil.example.com,127.0.0.1\"}}}"}]'
+hx wrong_shape "${DBX[@]}" -- run partitions
+expect_rc 4
+expect_err 'malformed response'
+verdict "errors: a host that is not a host name is refused"
+
+scenario oversized '"faults": [{"method": "POST", "path": "/api/2.0/postgres/credentials", "size": 2000000}]'
+hx oversized "${DBX[@]}" -- run partitions
+expect_rc 4
+expect_err 'response too large'
+verdict "errors: oversized JSON (2 MB) refused, exit 4"
+
+scenario slow '"faults": [{"method": "GET", "path": "/api/2.0/preview/scim/v2/Me", "delay": 6}]'
+hx slow "${DBX[@]}" -- --http-timeout 1s --deadline 3s run partitions
+expect_rc 4
+expect_err 'timed out|deadline'
+expect_true "lt $ELAPSED 4.5" "took ${ELAPSED}s, expected the 3 s deadline to hold"
+verdict "errors: a slow server hits the timeout and the deadline holds"
+
+start_mock "$T/state2" "$T/untrusted.crt" "$T/untrusted.key" "$T/port2" || die "second mock did not start"
+scenario untrusted
+hx untrusted "${DBX[@]}" DATABRICKS_HOST="https://127.0.0.1:$(cat "$T/port2")" -- run partitions
+expect_rc 4
+expect_err 'certificate'
+expect_err 'hint: .*--cacert'
+expect_true "[ ! -s '$T/state2/requests.jsonl' ]" "the untrusted server received a request"
+verdict "tls: an untrusted server certificate is refused"
+
+hx no_cacert "${DBX[@]}" LAKETS_CA_BUNDLE= -- run partitions
+expect_rc 4
+expect_err 'certificate'
+verdict "tls: without the private CA the mock is refused too (verification always on)"
+
+# ---- Postgres side ------------------------------------------------------------
+scenario login_refused '"rotate_password": false'
+hx login_refused "${DBX[@]}" -- run partitions
+expect_rc 3
+expect_err 'password authentication failed'
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests (no retry)"
+verdict "postgres: a refused login is an authentication error, not retried"
+
+late_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$PY test/helper/late_proxy.py --port "$late_port" --target "$PGPORT" --delay 2 --ready-file "$T/late.ready" &
+pids+=($!)
+scenario down_then_up
+hx down_then_up "${DBX[@]}" PGPORT="$late_port" -- --retries 10 --retry-delay 200ms run partitions
+expect_rc 0
+expect_err 'warning: could not connect to PostgreSQL: .*retrying in'
+expect_true "[ -f '$T/late.ready' ]" "the late proxy never started"
+expect_true "[ $(count POST /api/2.0/postgres/credentials) -ge 2 ]" "expected a fresh credential per connection attempt"
+verdict "postgres: down then up -> retried with backoff until it answers"
+
+hx pg_down "${DBX[@]}" PGPORT=1 -- --retries 1 --retry-delay 100ms run partitions
+expect_rc 4
+expect_err 'could not connect to PostgreSQL'
+verdict "postgres: nothing listening -> exit 4 after retries"
+
+hx plain "${PLAIN[@]}" -- run partitions
+expect_rc 0
+verdict "plain: ordinary libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE)"
+
+hx plain_conninfo "${BASE[@]}" PGPORT="$PGPORT" -- --conninfo "host=$PGHOST user=$PGUSER dbname=$DB" sql 'SELECT current_database()'
+expect_rc 0
+expect_out "^ $DB"
+verdict "plain: a conninfo string"
+
+hx plain_password "${BASE[@]}" PGHOST=127.0.0.1 PGPORT="$PGPORT" PGUSER=helper_plain PGPASSWORD=plain-password-1 PGDATABASE="$DB" PGSSLMODE=require -- sql 'SELECT current_user'
+expect_rc 0
+expect_out '^ helper_plain'
+verdict "plain: PGPASSWORD over TLS with SCRAM"
+
+hx job_error "${PLAIN[@]}" -- sql 'SELECT 1/0'
+expect_rc 1
+expect_err '^lakets-helper: error: division by zero$'
+verdict "jobs: a failing statement exits 1 with the server's message"
+
+hx no_extension "${PLAIN[@]}" PGDATABASE=postgres -- run partitions
+expect_rc 1
+expect_err 'hint: is the lakets extension installed'
+verdict "jobs: missing extension -> exit 1 with a hint"
+
+hx check_partial "${PLAIN[@]}" PGDATABASE=postgres -- check
+expect_rc 5
+expect_err 'lakets extension is not installed'
+verdict "jobs: check without the extension is a partial success (exit 5)"
+
+hx stmt_deadline "${PLAIN[@]}" -- --deadline 2s sql 'SELECT pg_sleep(20)'
+expect_rc 1
+expect_err 'statement timeout'
+expect_true "lt $ELAPSED 5" "took ${ELAPSED}s"
+verdict "jobs: statement_timeout never outlives --deadline"
+
+# ---- secrets ------------------------------------------------------------------
+# The client secret, the PAT and every OAuth token the mock issued must not
+# appear in any output of any case (including -vv).  Postgres credentials
+# appear only where "token" printed one on purpose.
+leaks=()
+for s in "$SECRET" "$PAT" $(grep -o '"issued": "oauth-[^"]*"' "$LOG" | cut -d'"' -f4 | sort -u); do
+	f=$(grep -rlF -- "$s" "$OUT" 2>/dev/null | head -n 3)
+	[ -n "$f" ] && leaks+=("${s:0:8}... in $(echo "$f" | xargs -n1 basename | tr '\n' ' ')")
+done
+f=$(grep -rlE 'pgcred-' "$OUT" | grep -v '/m2m_token' | head -n 3)
+[ -n "$f" ] && leaks+=("a Postgres credential in $(echo "$f" | xargs -n1 basename | tr '\n' ' ')")
+CASE=secrets
+if [ ${#leaks[@]} -eq 0 ]; then
+	ok "secrets: no secret in any stdout/stderr of $(ls "$OUT" | wc -l) captured outputs"
+else
+	not_ok "secrets: no secret in any stdout/stderr" "${leaks[@]}"
+fi
+
+# ---- memory -------------------------------------------------------------------
+if command -v valgrind >/dev/null; then
+	VG=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30)
+	vg_case() { # name expected-rc env... -- args
+		local name=$1 want=$2
+		shift 2
+		local envs=()
+		while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+		shift
+		env -i "${envs[@]}" "${VG[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+		RC=$?
+		CASE=$name
+		expect_rc "$want"
+		expect_err 'ERROR SUMMARY: 0 errors'
+		expect_true "grep -qE 'definitely lost: 0 bytes|All heap blocks were freed' '$OUT/$name.err'" "leaks reported"
+	}
+	scenario valgrind
+	widen_window 8
+	vg_case valgrind_m2m 0 "${DBX[@]}" -- -v run partitions
+	verdict "valgrind: full M2M run (token, SCIM, discovery, credential, TLS login, job) leaks nothing"
+	scenario valgrind_every
+	vg_case valgrind_every 0 "${DBX[@]}" LAKETS_PROJECT= LAKETS_INSTANCE=lakets-inst -- --every 1s --count 2 --json check
+	verdict "valgrind: --every with a provisioned instance leaks nothing"
+	scenario valgrind_401
+	vg_case valgrind_401 3 "${DBX[@]}" DATABRICKS_CLIENT_SECRET=dose-wrong -- run partitions
+	verdict "valgrind: the 401 error path leaks nothing"
+	vg_case valgrind_plain 0 "${PLAIN[@]}" -- --json sql 'SELECT 1 AS one'
+	verdict "valgrind: plain PostgreSQL run leaks nothing"
+else
+	skip "valgrind" "valgrind is not installed"
+fi
+
+# ---- fuzzing ------------------------------------------------------------------
+if command -v clang-14 >/dev/null || command -v clang >/dev/null; then
+	make -s -C helper fuzz-smoke FUZZ_OUT="$T/fuzz" FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-5}" \
+		>"$OUT/fuzz.out" 2>"$OUT/fuzz.err"
+	RC=$?
+	CASE=fuzz
+	expect_rc 0
+	expect_true "[ \$(grep -c '^Done' '$OUT/fuzz.out') -eq 2 ]" "both fuzzers should report Done"
+	verdict "fuzz: libFuzzer smoke run of the profile parser and the JSON handling"
+else
+	skip "fuzz" "clang (libFuzzer) is not installed"
+fi
+
+echo "helper: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
