@@ -13,7 +13,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-tmp="$top/.tmp"
+# LAKETS_TMPDIR puts the cluster elsewhere, e.g. to run two at once.
+tmp="${LAKETS_TMPDIR:-$top/.tmp}"
 envfile="$tmp/cluster.env"
 pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 # Debian's /usr/bin/pg_config reports the client bindir; the server lives here.
