@@ -622,7 +622,8 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* libcurl only for Lakebase: plain mode never initializes it */
+	if (cfg->target != TARGET_NONE && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 	{
 		log_error("could not initialize libcurl");
 		rc = EXIT_CONN;
@@ -633,8 +634,11 @@ main(int argc, char **argv)
 			rc = http_init(&ctx.http, cfg);
 		if (rc == EXIT_OK)
 			rc = cfg->every_ms > 0 ? run_repeatedly(&ctx) : run_once(&ctx);
-		http_cleanup(&ctx.http);
-		curl_global_cleanup();
+		if (cfg->target != TARGET_NONE)
+		{
+			http_cleanup(&ctx.http);
+			curl_global_cleanup();
+		}
 	}
 
 	auth_state_free(&ctx.auth);

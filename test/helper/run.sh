@@ -74,22 +74,10 @@ rm -rf "$T"
 mkdir -p "$T/state" "$T/state2" "$OUT" "$T/home"
 [ -x "$H" ] || die "no helper binary at $H (make -C helper)"
 
-# A CA, a server certificate for 127.0.0.1 signed by it, and an untrusted
-# self-signed one.
-(
-	cd "$T" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-			-subj "/CN=lakets test CA" -addext "basicConstraints=critical,CA:TRUE" \
-			-addext "keyUsage=critical,keyCertSign,cRLSign" -keyout ca.key -out ca.crt &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
-		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext.cnf &&
-		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 \
-			-extfile ext.cnf -out server.crt &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-			-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
-			-keyout untrusted.key -out untrusted.crt
-) >"$T/openssl.log" 2>&1 || die "openssl: $(tail -n 3 "$T/openssl.log")"
+# shellcheck source=test/helper/mock.sh
+. test/helper/mock.sh
+MOCK_SP=$SP MOCK_SECRET=$SECRET MOCK_PAT=$PAT MOCK_PAT_USER=$PAT_USER
+mock_certs "$T" || die "openssl: $(tail -n 3 "$T/openssl.log")"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
 drop_roles >/dev/null 2>&1
@@ -116,20 +104,7 @@ widen_window() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "SET ROLE \"$SP\"; SELECT lakets.set_chunk_window('metrics', 1, $1)" >/dev/null
 }
 
-start_mock() { # state-dir cert key port-file
-	MOCK_CLIENT_SECRET=$SECRET MOCK_PAT=$PAT $PY test/helper/mock_databricks.py \
-		--cert "$2" --key "$3" --state-dir "$1" --port-file "$4" \
-		--client-id "$SP" --client-secret ENV --pat ENV --sp-name "$SP" \
-		--pat-user "$PAT_USER" 2>>"$1/mock.stderr" &
-	pids+=($!)
-	local i
-	for i in $(seq 1 100); do
-		[ -s "$4" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-start_mock "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || die "mock server did not start"
+mock_start "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || die "mock server did not start"
 MOCK="https://127.0.0.1:$(cat "$T/port")"
 LOG=$T/state/requests.jsonl
 
@@ -143,8 +118,7 @@ PLAIN=("${BASE[@]}" PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" PGDATABAS
 
 # scenario ID [JSON fields]: what the mock does from now on
 scenario() {
-	printf '{"id": "%s"%s}\n' "$1" "${2:+, $2}" >"$T/state/scenario.tmp"
-	mv "$T/state/scenario.tmp" "$T/state/scenario.json"
+	mock_scenario "$T/state" "$@"
 	SCEN=$1
 }
 
@@ -500,7 +474,7 @@ expect_err 'timed out|deadline'
 expect_true "lt $ELAPSED 4.5" "took ${ELAPSED}s, expected the 3 s deadline to hold"
 verdict "errors: a slow server hits the timeout and the deadline holds"
 
-start_mock "$T/state2" "$T/untrusted.crt" "$T/untrusted.key" "$T/port2" || die "second mock did not start"
+mock_start "$T/state2" "$T/untrusted.crt" "$T/untrusted.key" "$T/port2" || die "second mock did not start"
 scenario untrusted
 hx untrusted "${DBX[@]}" DATABRICKS_HOST="https://127.0.0.1:$(cat "$T/port2")" -- run partitions
 expect_rc 4
