@@ -68,6 +68,34 @@ classify_connect_error(const char *msg, bool *retry)
 	return EXIT_CONN;
 }
 
+/*
+ * Server notices: WARNINGs are shown and counted (a job that skipped a
+ * table says so with one), NOTICE and INFO only with -v.
+ */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+	session    *s = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+	if (primary == NULL)
+		return;
+	if (sev && strcmp(sev, "WARNING") == 0)
+	{
+		s->warnings++;
+		log_warning("server: %s", primary);
+	}
+	else
+		log_info("server: %s", primary);
+	if (detail)
+		log_detail("%s", detail);
+	if (hint)
+		log_hint("%s", hint);
+}
+
 int
 session_open(session *s, const config *cfg, const deadline *dl,
 			 const char *host, const char *user,
@@ -208,6 +236,7 @@ session_open(session *s, const config *cfg, const deadline *dl,
 
 	log_info("connected to PostgreSQL %s as %s%s", PQparameterStatus(s->conn, "server_version"),
 			 PQuser(s->conn), PQsslInUse(s->conn) ? " over TLS" : "");
+	PQsetNoticeReceiver(s->conn, on_notice, s);
 
 	/* job limits; statement_timeout never outlives the deadline */
 	{
@@ -367,6 +396,7 @@ session_run(session *s, const char *sql, const char *job)
 	int			rc = EXIT_OK;
 	bool		partial = false;
 
+	s->warnings = 0;
 	log_debug("running: %s", job ? sql : "(statement from the command line)");
 	if (!PQsendQuery(s->conn, sql))
 	{
@@ -421,9 +451,9 @@ session_run(session *s, const char *sql, const char *job)
 			return EXIT_CONN;
 		}
 	}
-	if (rc == EXIT_OK && partial)
+	if (rc == EXIT_OK && (partial || (job && s->warnings > 0)))
 	{
-		log_warning("%s reported skipped or failed steps", job ? job : "the statement");
+		log_warning("%s completed, but reported skipped or failed steps", job ? job : "the statement");
 		rc = EXIT_PARTIAL;
 	}
 	return rc;

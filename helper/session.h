@@ -27,6 +27,7 @@ typedef struct session
 	PGconn	   *conn;
 	const config *cfg;
 	const deadline *dl;
+	int			warnings;		/* server WARNINGs during the current job */
 } session;
 
 /*
@@ -44,6 +45,8 @@ extern void session_close(session *s);
  * Run sql (one or more statements) and print every result; rows are
  * checked for skipped or failed steps.  Returns EXIT_OK, EXIT_PARTIAL,
  * EXIT_JOB, or EXIT_CONN when the connection broke or the deadline passed.
+ * For a job (job != NULL), a server WARNING also makes it EXIT_PARTIAL:
+ * lakets reports a table it had to skip that way.
  */
 extern int	session_run(session *s, const char *sql, const char *job);
 

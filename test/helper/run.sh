@@ -512,6 +512,24 @@ expect_rc 4
 expect_err 'could not connect to PostgreSQL'
 verdict "postgres: nothing listening -> exit 4 after retries"
 
+# lakets skips a table it cannot lock, with a WARNING: a partial success
+widen_window 9
+PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+	-c "BEGIN; LOCK TABLE public.metrics IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+lockpid=$!
+for _ in $(seq 1 100); do
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.metrics'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+	sleep 0.1
+done
+scenario partial
+hx partial "${DBX[@]}" -- run partitions
+expect_rc 5
+expect_err '^lakets-helper: warning: server: could not ensure chunks of chronotable "public.metrics"'
+expect_err '^lakets-helper: warning: partitions completed, but reported skipped or failed steps$'
+verdict "jobs: a table lakets had to skip (lock held elsewhere) -> partial success, exit 5"
+psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'helper_test_locker'" >/dev/null
+wait "$lockpid" 2>/dev/null
+
 hx plain "${PLAIN[@]}" -- run partitions
 expect_rc 0
 verdict "plain: ordinary libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE)"
@@ -583,7 +601,7 @@ if command -v valgrind >/dev/null; then
 		expect_true "grep -qE 'definitely lost: 0 bytes|All heap blocks were freed' '$OUT/$name.err'" "leaks reported"
 	}
 	scenario valgrind
-	widen_window 8
+	widen_window 10
 	vg_case valgrind_m2m 0 "${DBX[@]}" -- -v run partitions
 	verdict "valgrind: full M2M run (token, SCIM, discovery, credential, TLS login, job) leaks nothing"
 	scenario valgrind_every
