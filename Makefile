@@ -14,7 +14,8 @@ EXTRA_CLEAN = lakets--$(EXT_VERSION).sql .tmp
 
 # The install script is the modules' SQL, in dependency order.
 SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
-	extension/chronotable.sql extension/ensure.sql
+	extension/chronotable.sql extension/ensure.sql extension/timefuncs.sql \
+	extension/rollup.sql
 
 REGRESS = setup timebucket chronotable convert ensure chunks
 

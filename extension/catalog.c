@@ -17,6 +17,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -28,8 +29,8 @@
 	"id, schema_name, table_name, time_column, time_type, chunk_interval, " \
 	"past_count, future_count"
 
-static Oid
-time_type_oid(const char *name)
+Oid
+catalog_time_type_oid(const char *name)
 {
 	if (strcmp(name, "timestamp with time zone") == 0)
 		return TIMESTAMPTZOID;
@@ -51,7 +52,7 @@ chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 	ct->schema_name = SPI_getvalue(tup, desc, 2);
 	ct->table_name = SPI_getvalue(tup, desc, 3);
 	ct->time_column = SPI_getvalue(tup, desc, 4);
-	ct->time_type = time_type_oid(SPI_getvalue(tup, desc, 5));
+	ct->time_type = catalog_time_type_oid(SPI_getvalue(tup, desc, 5));
 	ct->chunk_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 6, &isnull));
 	ct->past_count = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
 	ct->future_count = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
@@ -283,4 +284,330 @@ bool
 catalog_caller_owns_registry(void)
 {
 	return has_privs_of_role(GetUserId(), registry_owner());
+}
+
+/* RollUps */
+
+#define ROLLUP_COLUMNS \
+	"id, name, query, refresh_query, live_query, source_schema, source_table, " \
+	"source_time_column, source_time_type, coalesce(source_rollup_id, 0), " \
+	"rollup_schema, rollup_table, bucket_column, bucket_type, bucket_interval, " \
+	"bucket_origin, depends_on, refresh_lag, invalidation_enabled, watermark, " \
+	"last_refresh, dropped_before"
+
+static char *
+text_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	return SPI_getvalue(tup, desc, col);
+}
+
+static int64
+optional_time(HeapTuple tup, TupleDesc desc, int col, bool *present)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	*present = !isnull;
+	return isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+static Rollup *
+rollup_from_tuple(HeapTuple tup, TupleDesc desc)
+{
+	Rollup	   *r = palloc0(sizeof(Rollup));
+	bool		isnull;
+	Datum		deps;
+
+	r->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	r->name = text_column(tup, desc, 2);
+	r->query = text_column(tup, desc, 3);
+	r->refresh_query = text_column(tup, desc, 4);
+	r->live_query = text_column(tup, desc, 5);
+	r->source_schema = text_column(tup, desc, 6);
+	r->source_table = text_column(tup, desc, 7);
+	r->source_time_column = text_column(tup, desc, 8);
+	r->source_time_type = catalog_time_type_oid(text_column(tup, desc, 9));
+	r->source_rollup_id = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+	r->rollup_schema = text_column(tup, desc, 11);
+	r->rollup_table = text_column(tup, desc, 12);
+	r->bucket_column = text_column(tup, desc, 13);
+	r->bucket_type = catalog_time_type_oid(text_column(tup, desc, 14));
+	r->bucket_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 15, &isnull));
+	r->bucket_origin = DatumGetTimestampTz(SPI_getbinval(tup, desc, 16, &isnull));
+	deps = SPI_getbinval(tup, desc, 17, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			n,
+					i;
+
+		deconstruct_array(DatumGetArrayTypeP(deps), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, NULL, &n);
+		for (i = 0; i < n; i++)
+			r->depends_on = lappend(r->depends_on, TextDatumGetCString(elems[i]));
+	}
+	r->refresh_lag = *DatumGetIntervalP(SPI_getbinval(tup, desc, 18, &isnull));
+	r->invalidation_enabled = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
+	r->watermark = optional_time(tup, desc, 20, &r->has_watermark);
+	r->last_refresh = optional_time(tup, desc, 21, &r->has_last_refresh);
+	r->dropped_before = optional_time(tup, desc, 22, &r->has_dropped_before);
+	return r;
+}
+
+Rollup *
+catalog_get_rollup(const char *name, bool missing_ok)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+
+	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry WHERE name = $1",
+					 1, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("rollup \"%s\" does not exist", name),
+				 errhint("lakets.show_rollups() lists the existing RollUps.")));
+	}
+	return rollup_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+}
+
+/* The RollUp whose table is schema_name.table_name, or NULL. */
+Rollup *
+catalog_get_rollup_by_table(const char *schema_name, const char *table_name)
+{
+	Oid			types[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
+					 " WHERE rollup_schema = $1 AND rollup_table = $2",
+					 2, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return NULL;
+	return rollup_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+}
+
+List *
+catalog_list_rollups(void)
+{
+	List	   *result = NIL;
+	uint64		i;
+
+	lakets_exec("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry ORDER BY id",
+				SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		result = lappend(result, rollup_from_tuple(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc));
+	return result;
+}
+
+int32
+catalog_insert_rollup(const Rollup *r)
+{
+	Oid			types[17] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, NAMEOID, NAMEOID,
+		TEXTOID, INT4OID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID,
+	TEXTARRAYOID, INTERVALOID};
+	Datum		values[17];
+	char		nulls[17];
+	Datum	   *deps = palloc(sizeof(Datum) * (list_length(r->depends_on) + 1));
+	ListCell   *lc;
+	int			n = 0;
+	bool		isnull;
+
+	memset(nulls, ' ', sizeof(nulls));
+	foreach(lc, r->depends_on)
+		deps[n++] = CStringGetTextDatum((char *) lfirst(lc));
+	values[0] = CStringGetTextDatum(r->name);
+	values[1] = CStringGetTextDatum(r->query);
+	values[2] = CStringGetTextDatum(r->refresh_query);
+	values[3] = CStringGetTextDatum(r->live_query);
+	values[4] = DirectFunctionCall1(namein, CStringGetDatum(r->source_schema));
+	values[5] = DirectFunctionCall1(namein, CStringGetDatum(r->source_table));
+	values[6] = DirectFunctionCall1(namein, CStringGetDatum(r->source_time_column));
+	values[7] = CStringGetTextDatum(format_type_be(r->source_time_type));
+	values[8] = Int32GetDatum(r->source_rollup_id);
+	if (r->source_rollup_id == 0)
+		nulls[8] = 'n';
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(r->rollup_schema));
+	values[10] = DirectFunctionCall1(namein, CStringGetDatum(r->rollup_table));
+	values[11] = DirectFunctionCall1(namein, CStringGetDatum(r->bucket_column));
+	values[12] = CStringGetTextDatum(format_type_be(r->bucket_type));
+	values[13] = IntervalPGetDatum(&r->bucket_interval);
+	values[14] = TimestampTzGetDatum(r->bucket_origin);
+	values[15] = PointerGetDatum(construct_array(deps, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[16] = IntervalPGetDatum(&r->refresh_lag);
+	registry_write("INSERT INTO lakets._rollup_registry (name, query, refresh_query, live_query,"
+				   " source_schema, source_table, source_time_column, source_time_type,"
+				   " source_rollup_id, rollup_schema, rollup_table, bucket_column, bucket_type,"
+				   " bucket_interval, bucket_origin, depends_on, refresh_lag)"
+				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+				   " $16, $17) RETURNING id",
+				   17, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &isnull));
+}
+
+void
+catalog_delete_rollup(int32 id)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(id)};
+
+	registry_write("DELETE FROM lakets._rollup_registry WHERE id = $1",
+				   1, types, values, NULL, SPI_OK_DELETE);
+}
+
+void
+catalog_set_rollup_refreshed(int32 id, bool has_watermark, int64 watermark)
+{
+	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(watermark)};
+	char		nulls[2] = {' ', has_watermark ? ' ' : 'n'};
+
+	registry_write("UPDATE lakets._rollup_registry SET watermark = $2,"
+				   " last_refresh = statement_timestamp() WHERE id = $1",
+				   2, types, values, nulls, SPI_OK_UPDATE);
+}
+
+void
+catalog_set_rollup_enabled(int32 id, bool enabled)
+{
+	Oid			types[2] = {INT4OID, BOOLOID};
+	Datum		values[2] = {Int32GetDatum(id), BoolGetDatum(enabled)};
+
+	registry_write("UPDATE lakets._rollup_registry SET invalidation_enabled = $2 WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+void
+catalog_set_rollup_lag(int32 id, const Interval *lag)
+{
+	Oid			types[2] = {INT4OID, INTERVALOID};
+	Datum		values[2] = {Int32GetDatum(id), IntervalPGetDatum(lag)};
+
+	registry_write("UPDATE lakets._rollup_registry SET refresh_lag = $2 WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+void
+catalog_set_rollup_live_query(int32 id, const char *live_query)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2] = {Int32GetDatum(id), CStringGetTextDatum(live_query)};
+
+	registry_write("UPDATE lakets._rollup_registry SET live_query = $2 WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/* One row per range touched in a source table by a committing transaction. */
+void
+catalog_log_source_invalidations(const char *schema_name, const char *table_name,
+								 const RangeSet *ranges)
+{
+	Oid			types[4] = {NAMEOID, NAMEOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[4];
+	Datum	   *starts = palloc(sizeof(Datum) * ranges->count);
+	Datum	   *ends = palloc(sizeof(Datum) * ranges->count);
+	int			i;
+
+	for (i = 0; i < ranges->count; i++)
+	{
+		starts[i] = TimestampTzGetDatum(ranges->ranges[i].start);
+		ends[i] = TimestampTzGetDatum(ranges->ranges[i].end);
+	}
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	values[2] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
+												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
+	values[3] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
+												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
+	registry_write("INSERT INTO lakets._source_invalidation_log"
+				   " (source_schema, source_table, range_start, range_end)"
+				   " SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS u(s, e)"
+				   " WHERE EXISTS (SELECT 1 FROM lakets._rollup_registry r"
+				   " WHERE r.source_schema = $1 AND r.source_table = $2)",
+				   4, types, values, NULL, SPI_OK_INSERT);
+}
+
+/*
+ * Hand the ranges logged for a source to each of its RollUps that tracks
+ * invalidations. A logged row is deleted by exactly one mover, so concurrent
+ * refreshes of RollUps of the same source never lose or double a range.
+ */
+void
+catalog_move_source_invalidations(const char *schema_name, const char *table_name)
+{
+	Oid			types[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	registry_write("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
+				   " WHERE source_schema = $1 AND source_table = $2"
+				   " RETURNING range_start, range_end)"
+				   " INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
+				   " SELECT r.id, m.range_start, m.range_end FROM moved m"
+				   " JOIN lakets._rollup_registry r ON r.source_schema = $1"
+				   " AND r.source_table = $2 AND r.invalidation_enabled",
+				   2, types, values, NULL, SPI_OK_INSERT);
+}
+
+/* The pending ranges of a RollUp, visible to this statement's snapshot. */
+List *
+catalog_rollup_invalidations(int32 rollup_id)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(rollup_id)};
+	List	   *result = NIL;
+	uint64		i;
+
+	lakets_exec_args("SELECT id, range_start, range_end FROM lakets._rollup_invalidation_log"
+					 " WHERE rollup_id = $1", 1, types, values, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		PendingRange *p = palloc(sizeof(PendingRange));
+		bool		isnull;
+
+		p->id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		p->start = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		p->end = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
+		result = lappend(result, p);
+	}
+	return result;
+}
+
+void
+catalog_add_rollup_invalidation(int32 rollup_id, int64 start, int64 end)
+{
+	Oid			types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3] = {Int32GetDatum(rollup_id), TimestampTzGetDatum(start),
+	TimestampTzGetDatum(end)};
+
+	registry_write("INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
+				   " VALUES ($1, $2, $3)", 3, types, values, NULL, SPI_OK_INSERT);
+}
+
+/* Remove exactly the log entries a refresh consumed. */
+void
+catalog_delete_rollup_invalidations(List *pending)
+{
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	Datum	   *ids;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (pending == NIL)
+		return;
+	ids = palloc(sizeof(Datum) * list_length(pending));
+	foreach(lc, pending)
+		ids[n++] = Int64GetDatum(((PendingRange *) lfirst(lc))->id);
+	values[0] = PointerGetDatum(construct_array(ids, n, INT8OID, sizeof(int64), true,
+												TYPALIGN_DOUBLE));
+	registry_write("DELETE FROM lakets._rollup_invalidation_log WHERE id = ANY ($1)",
+				   1, types, values, NULL, SPI_OK_DELETE);
 }

@@ -37,6 +37,7 @@
 #include "chronotable.h"
 #include "chunk.h"
 #include "lockwait.h"
+#include "rollup.h"
 #include "spi_exec.h"
 #include "timebucket.h"
 
@@ -520,6 +521,7 @@ lakets_drop_chronotable(PG_FUNCTION_ARGS)
 	{
 		lakets_check_owner(relid);
 		lakets_lock_relation(relid, AccessExclusiveLock);
+		rollup_drop_for_source(ct->schema_name, ct->table_name);
 		chronotable_check_no_dependents(relid, "drop");
 		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
 					 quote_qualified_identifier(ct->schema_name, ct->table_name));

@@ -132,6 +132,26 @@ lakets_bucket_start(int64 t, const Interval *iv)
 	}
 }
 
+/*
+ * Start of the bucket containing t for buckets aligned on "origin" instead of
+ * 2000-01-01 (fixed widths only: months always count from January 2000).
+ */
+int64
+lakets_bucket_start_origin(int64 t, const Interval *iv, int64 origin)
+{
+	int64		offset;
+
+	if (origin == 0)
+		return lakets_bucket_start(t, iv);
+	if (iv->month != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("an origin is not supported with month-based bucket widths")));
+	if (TIMESTAMP_NOT_FINITE(t) || pg_sub_s64_overflow(t, origin, &offset))
+		out_of_range();
+	return origin + lakets_bucket_start(offset, iv);
+}
+
 /* start + n buckets (n may be negative); start must be aligned. */
 int64
 lakets_bucket_add(int64 start, const Interval *iv, int64 n)
@@ -167,8 +187,10 @@ lakets_time_to_utc(Datum value, Oid typid)
 			{
 				DateADT		d = DatumGetDateADT(value);
 
-				if (DATE_NOT_FINITE(d))
-					out_of_range();
+				if (DATE_IS_NOBEGIN(d))
+					return DT_NOBEGIN;
+				if (DATE_IS_NOEND(d))
+					return DT_NOEND;
 				return (int64) d * USECS_PER_DAY;
 			}
 		default:
@@ -180,6 +202,16 @@ lakets_time_to_utc(Datum value, Oid typid)
 Datum
 lakets_utc_to_time(int64 t, Oid typid)
 {
+	if (typid == DATEOID && (t == DT_NOBEGIN || t == DT_NOEND))
+	{
+		DateADT		d;
+
+		if (t == DT_NOBEGIN)
+			DATE_NOBEGIN(d);
+		else
+			DATE_NOEND(d);
+		return DateADTGetDatum(d);
+	}
 	switch (typid)
 	{
 		case TIMESTAMPTZOID:

@@ -1,0 +1,466 @@
+/*
+ * refresh.c
+ *	  Refreshing RollUps: consume the invalidation log, align the ranges to
+ *	  bucket boundaries, recompute exactly those buckets; the cascade over the
+ *	  dependency graph.
+ *
+ * A refresh
+ *	1. takes SHARE ROW EXCLUSIVE on the RollUp table without waiting: a second
+ *	   refresh of the same RollUp skips (returns false) instead of queueing;
+ *	   readers of the RollUp and writers of the source are never blocked;
+ *	2. writes its own transaction's pending ranges, hands the source's logged
+ *	   ranges to each RollUp of that source, and reads this RollUp's entries;
+ *	3. widens each range to whole buckets and removes the buckets that
+ *	   overlap a dropped chunk of the source (they would be aggregated from
+ *	   partial data: they keep their last computed values);
+ *	4. per range, deletes the RollUp's rows of those buckets and inserts the
+ *	   stored refresh query's result for the same window;
+ *	5. deletes exactly the log entries it read (entries committed meanwhile
+ *	   stay for the next run) and records the watermark and the time.
+ * Recomputing a RollUp's rows fires the invalidation trigger of its table
+ * when another RollUp reads it, which is how a refresh invalidates the
+ * changed buckets of the RollUps that depend on it.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "args.h"
+#include "catalog.h"
+#include "invalidation.h"
+#include "rangeset.h"
+#include "refresh.h"
+#include "spi_exec.h"
+#include "timebucket.h"
+
+Oid
+rollup_table_relid(const Rollup *r)
+{
+	Oid			nsp = get_namespace_oid(r->rollup_schema, true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->rollup_table, nsp) : InvalidOid;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s of rollup \"%s\" no longer exists",
+						quote_qualified_identifier(r->rollup_schema, r->rollup_table), r->name),
+				 errhint("Drop the rollup with lakets.drop_rollup() and create it again.")));
+	return relid;
+}
+
+/* Acting on a RollUp takes owning its source table. */
+void
+rollup_check_owner(const Rollup *r)
+{
+	lakets_check_owner(lakets_resolve_table(r->source_schema, r->source_table));
+}
+
+static int64
+bucket_start(const Rollup *r, int64 t)
+{
+	if (t == DT_NOBEGIN || t == DT_NOEND)
+		return t;
+	return lakets_bucket_start_origin(t, &r->bucket_interval, r->bucket_origin);
+}
+
+/* End of the bucket holding the instant just before t. */
+static int64
+bucket_end_before(const Rollup *r, int64 t)
+{
+	if (t == DT_NOBEGIN || t == DT_NOEND)
+		return t;
+	return lakets_bucket_add(bucket_start(r, t - 1), &r->bucket_interval, 1);
+}
+
+/*
+ * The bucket ranges a refresh must not recompute: those overlapping a
+ * dropped chunk of the source ChronoTable, or, for a RollUp read by another,
+ * the rows retention removed from the source RollUp.
+ */
+RangeSet *
+rollup_gone_ranges(const Rollup *r)
+{
+	RangeSet   *gone = rangeset_create();
+
+	if (r->source_rollup_id == 0)
+	{
+		ChronoTable *ct = catalog_get_chronotable(r->source_schema, r->source_table, true);
+		ListCell   *lc;
+
+		if (ct != NULL)
+			foreach(lc, catalog_list_chunks(ct->id, PG_INT64_MIN, PG_INT64_MAX))
+			{
+				ChunkMeta  *c = lfirst(lc);
+
+				if (c->dropped)
+					rangeset_add(gone, bucket_start(r, c->start), bucket_end_before(r, c->end));
+			}
+	}
+	else
+	{
+		Rollup	   *source = catalog_get_rollup_by_table(r->source_schema, r->source_table);
+
+		if (source != NULL && source->has_dropped_before)
+			rangeset_add(gone, DT_NOBEGIN, bucket_end_before(r, source->dropped_before));
+	}
+	return gone;
+}
+
+/*
+ * Delete and recompute the buckets covering the ranges of "dirty", except
+ * those whose source data is gone.
+ */
+void
+rollup_recompute(const Rollup *r, const RangeSet *dirty)
+{
+	RangeSet   *aligned = rangeset_create();
+	RangeSet   *gone = rollup_gone_ranges(r);
+	char	   *qtable = quote_qualified_identifier(r->rollup_schema, r->rollup_table);
+	const char *qbucket = quote_identifier(r->bucket_column);
+	char	   *delete_sql = psprintf("DELETE FROM %s WHERE %s >= $1 AND %s < $2",
+									  qtable, qbucket, qbucket);
+	char	   *insert_sql = psprintf("INSERT INTO %s %s", qtable, r->refresh_query);
+	int			i;
+
+	for (i = 0; i < dirty->count; i++)
+		rangeset_add(aligned, bucket_start(r, dirty->ranges[i].start),
+					 bucket_end_before(r, dirty->ranges[i].end));
+
+	for (i = 0; i < aligned->count; i++)
+	{
+		RangeSet   *pieces = rangeset_subtract(aligned->ranges[i].start,
+											   aligned->ranges[i].end, gone);
+		int			p;
+
+		for (p = 0; p < pieces->count; p++)
+		{
+			TimeRange  *w = &pieces->ranges[p];
+			Oid			btypes[2] = {r->bucket_type, r->bucket_type};
+			Datum		bvalues[2];
+			Oid			ttypes[2] = {r->source_time_type, r->source_time_type};
+			Datum		tvalues[2];
+
+			bvalues[0] = lakets_utc_to_time(w->start, r->bucket_type);
+			bvalues[1] = lakets_utc_to_time(w->end, r->bucket_type);
+			tvalues[0] = lakets_utc_to_time(w->start, r->source_time_type);
+			tvalues[1] = lakets_utc_to_time(w->end, r->source_time_type);
+			lakets_exec_args(delete_sql, 2, btypes, bvalues, NULL, SPI_OK_DELETE);
+			lakets_exec_args(insert_sql, 2, ttypes, tvalues, NULL, SPI_OK_INSERT);
+		}
+	}
+}
+
+/* The watermark: the start of the latest materialized bucket. */
+void
+rollup_update_watermark(const Rollup *r)
+{
+	bool		isnull;
+	Datum		latest;
+
+	latest = lakets_exec_scalar(psprintf("SELECT max(%s) FROM %s",
+										 quote_identifier(r->bucket_column),
+										 quote_qualified_identifier(r->rollup_schema,
+																	r->rollup_table)),
+								0, NULL, NULL, NULL, &isnull);
+	catalog_set_rollup_refreshed(r->id, !isnull,
+								 isnull ? 0 : lakets_time_to_utc(latest, r->bucket_type));
+}
+
+static bool
+within_refresh_lag(const Rollup *r)
+{
+	TimestampTz next;
+
+	if (!r->has_last_refresh)
+		return false;
+	next = DatumGetTimestampTz(DirectFunctionCall2(timestamp_pl_interval,
+												   TimestampGetDatum(r->last_refresh),
+												   IntervalPGetDatum(&r->refresh_lag)));
+	return GetCurrentTransactionStartTimestamp() < next;
+}
+
+/*
+ * Refresh one RollUp (see the file header). True when buckets were
+ * recomputed; false when there was nothing to do, the refresh lag has not
+ * passed, or another refresh of the same RollUp is running.
+ */
+bool
+rollup_refresh(const Rollup *r)
+{
+	Oid			relid;
+	List	   *pending;
+	ListCell   *lc;
+	RangeSet   *dirty;
+
+	rollup_check_owner(r);
+	relid = rollup_table_relid(r);
+	if (!ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
+	{
+		ereport(NOTICE,
+				(errmsg("refresh of rollup \"%s\" skipped: another refresh of it is running",
+						r->name)));
+		return false;
+	}
+	if (within_refresh_lag(r))
+		return false;
+
+	invalidation_flush();
+	catalog_move_source_invalidations(r->source_schema, r->source_table);
+	pending = catalog_rollup_invalidations(r->id);
+	if (pending == NIL)
+		return false;
+
+	dirty = rangeset_create();
+	foreach(lc, pending)
+	{
+		PendingRange *p = lfirst(lc);
+
+		rangeset_add(dirty, p->start, p->end);
+	}
+	rollup_recompute(r, dirty);
+	catalog_delete_rollup_invalidations(pending);
+	rollup_update_watermark(r);
+	return true;
+}
+
+/*
+ * Order RollUps so that each comes after those it depends on (Kahn's
+ * algorithm); dependencies outside the list are ignored. A cycle, which
+ * create_rollup() prevents, is an error.
+ */
+List *
+rollup_topological_order(List *rollups)
+{
+	int			n = list_length(rollups);
+	int		   *indegree = palloc0(sizeof(int) * n);
+	bool	   *done = palloc0(sizeof(bool) * n);
+	List	   *order = NIL;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+	{
+		Rollup	   *r = list_nth(rollups, i);
+		ListCell   *lc;
+
+		foreach(lc, r->depends_on)
+			for (j = 0; j < n; j++)
+				if (strcmp(((Rollup *) list_nth(rollups, j))->name, lfirst(lc)) == 0)
+					indegree[i]++;
+	}
+	while (list_length(order) < n)
+	{
+		Rollup	   *next = NULL;
+
+		for (i = 0; i < n && next == NULL; i++)
+			if (!done[i] && indegree[i] == 0)
+			{
+				next = list_nth(rollups, i);
+				done[i] = true;
+			}
+		if (next == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("rollup dependencies form a cycle")));
+		order = lappend(order, next);
+		for (i = 0; i < n; i++)
+		{
+			Rollup	   *r = list_nth(rollups, i);
+			ListCell   *lc;
+
+			foreach(lc, r->depends_on)
+				if (strcmp(next->name, lfirst(lc)) == 0)
+					indegree[i]--;
+		}
+	}
+	return order;
+}
+
+/* p_name and every RollUp depending on it, directly or not. */
+static List *
+with_dependents(List *all, const char *name)
+{
+	List	   *selected = list_make1(catalog_get_rollup(name, false));
+	bool		grew = true;
+
+	while (grew)
+	{
+		ListCell   *lc;
+
+		grew = false;
+		foreach(lc, all)
+		{
+			Rollup	   *r = lfirst(lc);
+			ListCell   *dc;
+			bool		in = false;
+			ListCell   *sc;
+
+			foreach(sc, selected)
+				if (((Rollup *) lfirst(sc))->id == r->id)
+					in = true;
+			if (in)
+				continue;
+			foreach(dc, r->depends_on)
+				foreach(sc, selected)
+					if (!in && strcmp(lfirst(dc), ((Rollup *) lfirst(sc))->name) == 0)
+						in = true;
+			if (in)
+			{
+				selected = lappend(selected, r);
+				grew = true;
+			}
+		}
+	}
+	return selected;
+}
+
+/* SQL: lakets.refresh_rollup(p_name) -> boolean */
+PG_FUNCTION_INFO_V1(lakets_refresh_rollup);
+Datum
+lakets_refresh_rollup(PG_FUNCTION_ARGS)
+{
+	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	bool		refreshed;
+
+	SPI_connect();
+	refreshed = rollup_refresh(catalog_get_rollup(name, false));
+	SPI_finish();
+	PG_RETURN_BOOL(refreshed);
+}
+
+/*
+ * SQL: lakets.refresh_rollup_cascade(p_name) -> (rollup_name, refreshed,
+ * refresh_ms). Each RollUp is refreshed in a subtransaction: one that fails
+ * is reported as a WARNING (refreshed false) and the others go on.
+ */
+PG_FUNCTION_INFO_V1(lakets_refresh_rollup_cascade);
+Datum
+lakets_refresh_rollup_cascade(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext callercxt;
+	ResourceOwner owner = CurrentResourceOwner;
+	List	   *all;
+	List	   *order;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	callercxt = CurrentMemoryContext;
+	SPI_connect();
+	all = catalog_list_rollups();
+	if (PG_ARGISNULL(0))
+		order = rollup_topological_order(all);
+	else
+		order = rollup_topological_order(with_dependents(all, lakets_text_arg(fcinfo, 0, "p_name")));
+
+	foreach(lc, order)
+	{
+		Rollup	   *r = lfirst(lc);
+		MemoryContext loopcxt = CurrentMemoryContext;
+		instr_time	start,
+					elapsed;
+		volatile bool refreshed = false;
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		INSTR_TIME_SET_CURRENT(start);
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(loopcxt);
+		PG_TRY();
+		{
+			/* re-read: an earlier refresh of the cascade changed the registry */
+			refreshed = rollup_refresh(catalog_get_rollup(r->name, false));
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(loopcxt);
+			CurrentResourceOwner = owner;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(loopcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(loopcxt);
+			CurrentResourceOwner = owner;
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("could not refresh rollup \"%s\": %s", r->name, edata->message),
+					 edata->detail ? errdetail("%s", edata->detail) : 0,
+					 edata->hint ? errhint("%s", edata->hint) : 0));
+		}
+		PG_END_TRY();
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+
+		values[0] = CStringGetTextDatum(r->name);
+		values[1] = BoolGetDatum(refreshed);
+		values[2] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
+		MemoryContextSwitchTo(callercxt);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(loopcxt);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * SQL: lakets.invalidate_rollup_range(p_name, p_from, p_to) -> ranges logged.
+ * Parts of the range whose source data was dropped are skipped.
+ */
+PG_FUNCTION_INFO_V1(lakets_invalidate_rollup_range);
+Datum
+lakets_invalidate_rollup_range(PG_FUNCTION_ARGS)
+{
+	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	Rollup	   *r;
+	RangeSet   *pieces;
+	int			i;
+	TimestampTz from,
+				to;
+
+	lakets_require_arg(fcinfo, 1, "p_from");
+	lakets_require_arg(fcinfo, 2, "p_to");
+	from = PG_GETARG_TIMESTAMPTZ(1);
+	to = PG_GETARG_TIMESTAMPTZ(2);
+	if (from >= to)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_from must be earlier than p_to")));
+	SPI_connect();
+	r = catalog_get_rollup(name, false);
+	rollup_check_owner(r);
+	pieces = rangeset_subtract(from, to, rollup_gone_ranges(r));
+	for (i = 0; i < pieces->count; i++)
+		catalog_add_rollup_invalidation(r->id, pieces->ranges[i].start, pieces->ranges[i].end);
+	SPI_finish();
+	PG_RETURN_INT32(pieces->count);
+}
+
+/* SQL: lakets._rollup_watermark(p_name) -> timestamptz (-infinity when none) */
+PG_FUNCTION_INFO_V1(lakets_rollup_watermark);
+Datum
+lakets_rollup_watermark(PG_FUNCTION_ARGS)
+{
+	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	Rollup	   *r;
+	TimestampTz wm;
+
+	SPI_connect();
+	r = catalog_get_rollup(name, false);
+	wm = r->has_watermark ? r->watermark : DT_NOBEGIN;
+	SPI_finish();
+	PG_RETURN_TIMESTAMPTZ(wm);
+}

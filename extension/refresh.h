@@ -1,0 +1,19 @@
+/*
+ * refresh.h
+ *	  Consuming a RollUp's invalidations and recomputing its buckets.
+ */
+#ifndef LAKETS_REFRESH_H
+#define LAKETS_REFRESH_H
+
+#include "catalog.h"
+#include "rangeset.h"
+
+extern Oid	rollup_table_relid(const Rollup *r);
+extern void rollup_check_owner(const Rollup *r);
+extern RangeSet *rollup_gone_ranges(const Rollup *r);
+extern void rollup_recompute(const Rollup *r, const RangeSet *dirty);
+extern void rollup_update_watermark(const Rollup *r);
+extern bool rollup_refresh(const Rollup *r);
+extern List *rollup_topological_order(List *rollups);
+
+#endif							/* LAKETS_REFRESH_H */

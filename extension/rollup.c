@@ -1,0 +1,537 @@
+/*
+ * rollup.c
+ *	  RollUps: define, drop, the real-time view, invalidation switches and
+ *	  refresh lag.
+ *
+ * create_rollup() analyses the query (rollup_query.c), creates the RollUp
+ * table _rollup_<name> in the source's schema with the query's output
+ * columns and a unique index on (bucket, group keys), installs the
+ * invalidation trigger on the source if it has none yet, loads the table,
+ * registers the RollUp and creates the real-time view _rollup_rt_<name>.
+ * While it runs it holds SHARE ROW EXCLUSIVE on the source, so that no row
+ * commits between the initial load and the moment the RollUp starts
+ * receiving invalidations.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "args.h"
+#include "catalog.h"
+#include "lockwait.h"
+#include "rangeset.h"
+#include "refresh.h"
+#include "rollup.h"
+#include "rollup_query.h"
+#include "spi_exec.h"
+#include "timebucket.h"
+
+#define ROLLUP_TABLE_PREFIX "_rollup_"
+#define ROLLUP_VIEW_PREFIX "_rollup_rt_"
+#define TRIGGER_NAME "zz_lakets_invalidate"
+#define TRUNCATE_TRIGGER_NAME "zz_lakets_invalidate_truncate"
+
+static void
+check_rollup_name(const char *name)
+{
+	if (strlen(name) + strlen(ROLLUP_VIEW_PREFIX) > NAMEDATALEN - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("rollup name \"%s\" is too long", name),
+				 errdetail("Its view %s%s must fit in %d bytes.", ROLLUP_VIEW_PREFIX, name,
+						   NAMEDATALEN - 1)));
+}
+
+static char *
+quoted_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+						 quote_identifier((char *) lfirst(lc)));
+	return buf.data;
+}
+
+static void
+align_owner_to(Oid source_relid, const char *kind, const char *qname)
+{
+	Oid			owner = lakets_rel_owner(source_relid);
+
+	if (owner != GetUserId())
+		lakets_execf(SPI_OK_UTILITY, "ALTER %s %s OWNER TO %s", kind, qname,
+					 quote_identifier(GetUserNameFromId(owner, false)));
+}
+
+static bool
+has_trigger(Oid relid, const char *name)
+{
+	Oid			types[2] = {OIDOID, NAMEOID};
+	Datum		values[2];
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(name));
+	lakets_exec_args("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2",
+					 2, types, values, NULL, SPI_OK_SELECT);
+	return SPI_processed > 0;
+}
+
+/*
+ * The granule the trigger rounds times to: the bucket width when it is a
+ * fixed width of at most a day, else a day. Coarser only costs recomputing
+ * a little more; the refresh aligns to buckets anyway.
+ */
+static int64
+trigger_granule(const Interval *width)
+{
+	int64		usecs;
+
+	if (width->month != 0)
+		return USECS_PER_DAY;
+	usecs = (int64) width->day * USECS_PER_DAY + width->time;
+	return Min(usecs, USECS_PER_DAY);
+}
+
+static const char *const row_triggers[] = {
+	TRIGGER_NAME "_insert", TRIGGER_NAME "_update", TRIGGER_NAME "_delete"
+};
+
+/* The invalidation triggers of a source (see invalidation.c). */
+static void
+install_trigger(Oid source_relid, const char *qsource, const char *time_column,
+				const Interval *width)
+{
+	const char *col = quote_identifier(time_column);
+	char	   *source = quote_literal_cstr(qsource);
+	char	   *granule = psprintf(INT64_FORMAT, trigger_granule(width));
+	const char *events[] = {"INSERT", "UPDATE", "DELETE"};
+	const char *when[] = {
+		psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, granule),
+		psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, granule),
+		psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, granule),
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(row_triggers); i++)
+		if (!has_trigger(source_relid, row_triggers[i]))
+			lakets_execf(SPI_OK_UTILITY,
+						 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
+						 " EXECUTE FUNCTION lakets._invalidation_trigger()",
+						 row_triggers[i], events[i], qsource, when[i]);
+	if (!has_trigger(source_relid, TRUNCATE_TRIGGER_NAME))
+		lakets_execf(SPI_OK_UTILITY,
+					 "CREATE TRIGGER %s AFTER TRUNCATE ON %s"
+					 " FOR EACH STATEMENT EXECUTE FUNCTION lakets._invalidation_trigger()",
+					 TRUNCATE_TRIGGER_NAME, qsource);
+}
+
+/* (Re)create the real-time view of a RollUp from its live query. */
+static void
+create_view(const Rollup *r, List *columns, Oid source_relid)
+{
+	char	   *qview = quote_qualified_identifier(r->rollup_schema,
+												   psprintf(ROLLUP_VIEW_PREFIX "%s", r->name));
+
+	lakets_execf(SPI_OK_UTILITY,
+				 "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s WHERE %s < %s"
+				 " UNION ALL SELECT * FROM (%s) AS live",
+				 qview, quoted_list(columns),
+				 quote_qualified_identifier(r->rollup_schema, r->rollup_table),
+				 quote_identifier(r->bucket_column),
+				 rollup_query_watermark_expr(r->name, r->bucket_type),
+				 r->live_query);
+	align_owner_to(source_relid, "VIEW", qview);
+}
+
+/* The source of a query, its time column, and the RollUp it is, if any. */
+static char *
+source_time_column(RollupQuery *rq, Rollup **upstream)
+{
+	ChronoTable *ct = catalog_get_chronotable(rq->source_schema, rq->source_table, true);
+
+	*upstream = NULL;
+	if (ct != NULL)
+		return ct->time_column;
+	*upstream = catalog_get_rollup_by_table(rq->source_schema, rq->source_table);
+	if (*upstream != NULL)
+		return (*upstream)->bucket_column;
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("p_query reads %s, which is neither a chronotable nor a rollup",
+					quote_qualified_identifier(rq->source_schema, rq->source_table)),
+			 errhint("Convert the table with lakets.create_chronotable() first.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+static List *
+dependencies(FunctionCallInfo fcinfo, int argno, const Rollup *upstream)
+{
+	List	   *deps = NIL;
+
+	if (!PG_ARGISNULL(argno))
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(argno), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			char	   *dep;
+
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("p_depends_on must not contain nulls")));
+			dep = TextDatumGetCString(elems[i]);
+			if (catalog_get_rollup(dep, true) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("rollup \"%s\" named in p_depends_on does not exist", dep),
+						 errhint("Create the rollups a rollup depends on first.")));
+			if (!list_member(deps, makeString(dep)))
+				deps = lappend(deps, makeString(dep));
+		}
+	}
+	if (upstream != NULL && !list_member(deps, makeString(upstream->name)))
+		deps = lappend(deps, makeString(pstrdup(upstream->name)));
+	return deps;
+}
+
+static List *
+string_values(List *strings)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		result = lappend(result, strVal(lfirst(lc)));
+	return result;
+}
+
+/*
+ * SQL: lakets.create_rollup(p_name, p_query, p_bucket_interval,
+ *		p_source_table, p_source_schema, p_depends_on) -> id
+ */
+PG_FUNCTION_INFO_V1(lakets_create_rollup);
+Datum
+lakets_create_rollup(PG_FUNCTION_ARGS)
+{
+	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	char	   *query = lakets_text_arg(fcinfo, 1, "p_query");
+	Interval   *bucket_interval = lakets_interval_arg(fcinfo, 2, "p_bucket_interval");
+	RollupQuery *rq;
+	Rollup	   *upstream;
+	Rollup		r;
+	Oid			source_relid;
+	char	   *qsource;
+	char	   *qtable;
+	RangeSet   *everything;
+
+	check_rollup_name(name);
+	SPI_connect();
+	if (catalog_get_rollup(name, true) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("rollup \"%s\" already exists", name)));
+
+	rq = rollup_query_parse(query);
+	source_relid = rq->source_relid;
+	if (!PG_ARGISNULL(3))
+	{
+		char	   *schema = lakets_text_arg(fcinfo, 4, "p_source_schema");
+		Oid			given = lakets_resolve_table(schema, lakets_text_arg(fcinfo, 3, "p_source_table"));
+
+		if (given != source_relid)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("p_query reads %s, not the p_source_table given",
+							quote_qualified_identifier(rq->source_schema, rq->source_table))));
+	}
+	lakets_check_owner(source_relid);
+	rollup_query_find_bucket(rq, source_time_column(rq, &upstream));
+	if (memcmp(bucket_interval, &rq->bucket_interval, sizeof(Interval)) != 0)
+		ereport(NOTICE,
+				(errmsg("rollup \"%s\" uses the bucket width of its query", name),
+				 errdetail("p_bucket_interval is %s; the query buckets by %s.",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(bucket_interval))),
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(&rq->bucket_interval))))));
+
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.query = query;
+	r.refresh_query = rollup_query_window_sql(rq);
+	r.live_query = rollup_query_live_sql(rq, name);
+	r.source_schema = rq->source_schema;
+	r.source_table = rq->source_table;
+	r.source_time_column = rq->time_column;
+	r.source_time_type = rq->time_type;
+	r.source_rollup_id = upstream ? upstream->id : 0;
+	r.rollup_schema = rq->source_schema;
+	r.rollup_table = psprintf(ROLLUP_TABLE_PREFIX "%s", name);
+	r.bucket_column = rq->bucket_column;
+	r.bucket_type = rq->bucket_type;
+	r.bucket_interval = rq->bucket_interval;
+	r.bucket_origin = rq->bucket_origin;
+	r.depends_on = string_values(dependencies(fcinfo, 5, upstream));
+
+	if (OidIsValid(get_relname_relid(r.rollup_table, get_namespace_oid(r.rollup_schema, false))))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists",
+						quote_qualified_identifier(r.rollup_schema, r.rollup_table)),
+				 errhint("Choose another rollup name, or drop that relation.")));
+
+	/* no row may commit between the load and the start of tracking */
+	lakets_lock_relation(source_relid, ShareRowExclusiveLock);
+
+	qsource = quote_qualified_identifier(r.source_schema, r.source_table);
+	qtable = quote_qualified_identifier(r.rollup_schema, r.rollup_table);
+	lakets_execf(SPI_OK_UTILITY, "CREATE TABLE %s AS %s WITH NO DATA",
+				 qtable, rollup_query_sql(rq));
+	align_owner_to(source_relid, "TABLE", qtable);
+	lakets_execf(SPI_OK_UTILITY, "CREATE UNIQUE INDEX ON %s (%s)", qtable,
+				 quoted_list(rq->key_columns));
+	r.id = catalog_insert_rollup(&r);
+	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval);
+
+	everything = rangeset_create();
+	rangeset_add(everything, DT_NOBEGIN, DT_NOEND);
+	rollup_recompute(&r, everything);
+	rollup_update_watermark(&r);
+	create_view(catalog_get_rollup(name, false), rq->columns, source_relid);
+	SPI_finish();
+	PG_RETURN_INT32(r.id);
+}
+
+static List *
+dependents_of(const char *name)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, catalog_list_rollups())
+	{
+		Rollup	   *r = lfirst(lc);
+		ListCell   *dc;
+
+		foreach(dc, r->depends_on)
+			if (strcmp(lfirst(dc), name) == 0)
+				result = lappend(result, r);
+	}
+	return result;
+}
+
+static void
+drop_one(const Rollup *r)
+{
+	Oid			nsp = get_namespace_oid(r->rollup_schema, true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->rollup_table, nsp) : InvalidOid;
+	Oid			source_relid;
+	bool		source_still_used = false;
+	ListCell   *lc;
+
+	lakets_execf(SPI_OK_UTILITY, "DROP VIEW IF EXISTS %s",
+				 quote_qualified_identifier(r->rollup_schema,
+											psprintf(ROLLUP_VIEW_PREFIX "%s", r->name)));
+	if (OidIsValid(relid))
+	{
+		lakets_lock_relation(relid, AccessExclusiveLock);
+		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
+					 quote_qualified_identifier(r->rollup_schema, r->rollup_table));
+	}
+	catalog_delete_rollup(r->id);
+
+	foreach(lc, catalog_list_rollups())
+	{
+		Rollup	   *other = lfirst(lc);
+
+		if (strcmp(other->source_schema, r->source_schema) == 0 &&
+			strcmp(other->source_table, r->source_table) == 0)
+			source_still_used = true;
+	}
+	nsp = get_namespace_oid(r->source_schema, true);
+	source_relid = OidIsValid(nsp) ? get_relname_relid(r->source_table, nsp) : InvalidOid;
+	if (!source_still_used && OidIsValid(source_relid))
+	{
+		char	   *qsource = quote_qualified_identifier(r->source_schema, r->source_table);
+
+		int			i;
+
+		lakets_lock_relation(source_relid, AccessExclusiveLock);
+		for (i = 0; i < lengthof(row_triggers); i++)
+			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
+						 row_triggers[i], qsource);
+		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
+					 TRUNCATE_TRIGGER_NAME, qsource);
+	}
+}
+
+/* SQL: lakets.drop_rollup(p_name) */
+PG_FUNCTION_INFO_V1(lakets_drop_rollup);
+Datum
+lakets_drop_rollup(PG_FUNCTION_ARGS)
+{
+	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	Rollup	   *r;
+	List	   *dependents;
+
+	SPI_connect();
+	r = catalog_get_rollup(name, false);
+	rollup_check_owner(r);
+	dependents = dependents_of(name);
+	if (dependents != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop rollup \"%s\" because rollup \"%s\" depends on it",
+						name, ((Rollup *) linitial(dependents))->name),
+				 errhint("Drop the dependent rollups first.")));
+	drop_one(r);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * Drop every RollUp reading a table, and those depending on them, last
+ * ones first (for drop_chronotable()).
+ */
+void
+rollup_drop_for_source(const char *schema_name, const char *table_name)
+{
+	List	   *doomed = NIL;
+	bool		grew = true;
+	List	   *all = catalog_list_rollups();
+	List	   *order;
+	int			i;
+
+	while (grew)
+	{
+		ListCell   *lc;
+
+		grew = false;
+		foreach(lc, all)
+		{
+			Rollup	   *r = lfirst(lc);
+			bool		hit;
+			ListCell   *dc;
+
+			if (list_member_ptr(doomed, r))
+				continue;
+			hit = strcmp(r->source_schema, schema_name) == 0 &&
+				strcmp(r->source_table, table_name) == 0;
+			foreach(dc, r->depends_on)
+			{
+				ListCell   *xc;
+
+				foreach(xc, doomed)
+					if (strcmp(lfirst(dc), ((Rollup *) lfirst(xc))->name) == 0)
+						hit = true;
+			}
+			if (hit)
+			{
+				doomed = lappend(doomed, r);
+				grew = true;
+			}
+		}
+	}
+	order = rollup_topological_order(doomed);
+	for (i = list_length(order) - 1; i >= 0; i--)
+		drop_one(list_nth(order, i));
+}
+
+static Rollup *
+owned_rollup(FunctionCallInfo fcinfo, const char *argname)
+{
+	Rollup	   *r = catalog_get_rollup(lakets_text_arg(fcinfo, 0, argname), false);
+
+	rollup_check_owner(r);
+	return r;
+}
+
+/* SQL: lakets.enable_rollup_invalidation(p_rollup_name) */
+PG_FUNCTION_INFO_V1(lakets_enable_rollup_invalidation);
+Datum
+lakets_enable_rollup_invalidation(PG_FUNCTION_ARGS)
+{
+	SPI_connect();
+	catalog_set_rollup_enabled(owned_rollup(fcinfo, "p_rollup_name")->id, true);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* SQL: lakets.disable_rollup_invalidation(p_rollup_name) */
+PG_FUNCTION_INFO_V1(lakets_disable_rollup_invalidation);
+Datum
+lakets_disable_rollup_invalidation(PG_FUNCTION_ARGS)
+{
+	SPI_connect();
+	catalog_set_rollup_enabled(owned_rollup(fcinfo, "p_rollup_name")->id, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* SQL: lakets.set_rollup_refresh_lag(p_name, p_refresh_lag) */
+PG_FUNCTION_INFO_V1(lakets_set_rollup_refresh_lag);
+Datum
+lakets_set_rollup_refresh_lag(PG_FUNCTION_ARGS)
+{
+	Interval   *lag = lakets_interval_arg(fcinfo, 1, "p_refresh_lag");
+
+	if (lag->month < 0 || lag->day < 0 || lag->time < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_refresh_lag must not be negative")));
+	SPI_connect();
+	catalog_set_rollup_lag(owned_rollup(fcinfo, "p_name")->id, lag);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL: lakets.create_rollup_view(p_name, p_raw_query) -- (re)create the
+ * real-time view, from the RollUp's own query or from p_raw_query (which
+ * must read the same source and give the same columns).
+ */
+PG_FUNCTION_INFO_V1(lakets_create_rollup_view);
+Datum
+lakets_create_rollup_view(PG_FUNCTION_ARGS)
+{
+	Rollup	   *r;
+	RollupQuery *rq;
+
+	SPI_connect();
+	r = owned_rollup(fcinfo, "p_name");
+	rq = rollup_query_parse(PG_ARGISNULL(1) ? r->query : lakets_text_arg(fcinfo, 1, "p_raw_query"));
+	if (strcmp(rq->source_schema, r->source_schema) != 0 ||
+		strcmp(rq->source_table, r->source_table) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_raw_query must read %s, the source of rollup \"%s\"",
+						quote_qualified_identifier(r->source_schema, r->source_table), r->name)));
+	rollup_query_find_bucket(rq, r->source_time_column);
+	if (strcmp(rq->bucket_column, r->bucket_column) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_raw_query must name its bucket column \"%s\", as rollup \"%s\" does",
+						r->bucket_column, r->name)));
+	r->live_query = rollup_query_live_sql(rq, r->name);
+	catalog_set_rollup_live_query(r->id, r->live_query);
+	create_view(r, rq->columns, lakets_resolve_table(r->source_schema, r->source_table));
+	SPI_finish();
+	PG_RETURN_VOID();
+}

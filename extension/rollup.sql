@@ -1,0 +1,179 @@
+-- rollup.sql: RollUps, their invalidation logs, and their SQL API.
+
+CREATE TABLE lakets._rollup_registry (
+	id					serial PRIMARY KEY,
+	name				text NOT NULL UNIQUE,
+	query				text NOT NULL,
+	refresh_query		text NOT NULL,
+	live_query			text NOT NULL,
+	source_schema		name NOT NULL,
+	source_table		name NOT NULL,
+	source_time_column	name NOT NULL,
+	source_time_type	text NOT NULL,
+	source_rollup_id	integer REFERENCES lakets._rollup_registry (id),
+	rollup_schema		name NOT NULL,
+	rollup_table		name NOT NULL,
+	bucket_column		name NOT NULL,
+	bucket_type			text NOT NULL,
+	bucket_interval		interval NOT NULL,
+	bucket_origin		timestamptz NOT NULL DEFAULT '2000-01-01 00:00+00',
+	depends_on			text[] NOT NULL DEFAULT '{}',
+	refresh_lag			interval NOT NULL DEFAULT '0' CHECK (refresh_lag >= '0'),
+	invalidation_enabled boolean NOT NULL DEFAULT true,
+	watermark			timestamptz,
+	last_refresh		timestamptz,
+	dropped_before		timestamptz,
+	created_at			timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE lakets._rollup_registry IS
+	'One row per RollUp: its query, the refresh statement derived from it, its bucket, dependencies and refresh state.';
+
+-- Written at commit by the invalidation trigger: no foreign key and no
+-- trigger, so that nothing runs user code at that point (invalidation.c).
+CREATE TABLE lakets._source_invalidation_log (
+	source_schema		name NOT NULL,
+	source_table		name NOT NULL,
+	range_start			timestamptz NOT NULL,
+	range_end			timestamptz NOT NULL,
+	logged_at			timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON lakets._source_invalidation_log (source_schema, source_table);
+
+CREATE TABLE lakets._rollup_invalidation_log (
+	id					bigserial PRIMARY KEY,
+	rollup_id			integer NOT NULL REFERENCES lakets._rollup_registry (id) ON DELETE CASCADE,
+	range_start			timestamptz NOT NULL,
+	range_end			timestamptz NOT NULL,
+	logged_at			timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON lakets._rollup_invalidation_log (rollup_id);
+
+SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry', '');
+SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('lakets._source_invalidation_log', '');
+SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_invalidation_log', '');
+SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_invalidation_log_id_seq', '');
+
+REVOKE ALL ON lakets._rollup_registry, lakets._source_invalidation_log,
+	lakets._rollup_invalidation_log FROM PUBLIC;
+GRANT SELECT ON lakets._rollup_registry, lakets._source_invalidation_log,
+	lakets._rollup_invalidation_log TO PUBLIC;
+
+CREATE FUNCTION lakets._invalidation_trigger()
+RETURNS trigger AS 'MODULE_PATHNAME', 'lakets_invalidation_trigger'
+LANGUAGE C;
+
+CREATE FUNCTION lakets.create_rollup(
+	p_name text,
+	p_query text,
+	p_bucket_interval interval DEFAULT '1 hour',
+	p_source_table text DEFAULT NULL,
+	p_source_schema text DEFAULT 'public',
+	p_depends_on text[] DEFAULT '{}')
+RETURNS integer AS 'MODULE_PATHNAME', 'lakets_create_rollup'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lakets.create_rollup(text, text, interval, text, text, text[]) IS
+	'Create a RollUp: table _rollup_<name> holding p_query (an aggregate over one ChronoTable or RollUp, grouped by a time bucket), kept current incrementally; returns its id.';
+
+CREATE FUNCTION lakets.drop_rollup(p_name text)
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_drop_rollup'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.refresh_rollup(p_name text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_refresh_rollup'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lakets.refresh_rollup(text) IS
+	'Recompute the buckets of a RollUp whose source rows changed; false when there was nothing to do or the refresh was skipped.';
+
+CREATE FUNCTION lakets.refresh_rollup_cascade(p_name text DEFAULT NULL)
+RETURNS TABLE (rollup_name text, refreshed boolean, refresh_ms float8)
+AS 'MODULE_PATHNAME', 'lakets_refresh_rollup_cascade'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lakets.refresh_rollup_cascade(text) IS
+	'Refresh a RollUp and every RollUp that depends on it (all RollUps when NULL), in dependency order.';
+
+CREATE FUNCTION lakets.invalidate_rollup_range(p_name text, p_from timestamptz, p_to timestamptz)
+RETURNS integer AS 'MODULE_PATHNAME', 'lakets_invalidate_rollup_range'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.enable_rollup_invalidation(p_rollup_name text)
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_enable_rollup_invalidation'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.disable_rollup_invalidation(p_rollup_name text)
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_disable_rollup_invalidation'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.set_rollup_refresh_lag(p_name text, p_refresh_lag interval)
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_set_rollup_refresh_lag'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets._rollup_watermark(p_name text)
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_rollup_watermark'
+LANGUAGE C STABLE;
+
+COMMENT ON FUNCTION lakets._rollup_watermark(text) IS
+	'Start of the latest materialized bucket of a RollUp (-infinity when none): the real-time view aggregates the source live from there on.';
+
+CREATE FUNCTION lakets.create_rollup_view(p_name text, p_raw_query text DEFAULT NULL)
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_create_rollup_view'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.show_rollups()
+RETURNS TABLE (rollup_name text, source text, rollup_table text, bucket_interval interval,
+	refresh_lag interval, invalidation_enabled boolean, pending_ranges bigint,
+	watermark timestamptz, last_refresh timestamptz, row_count bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT r.name, format('%I.%I', r.source_schema, r.source_table),
+		format('%I.%I', r.rollup_schema, r.rollup_table), r.bucket_interval, r.refresh_lag,
+		r.invalidation_enabled,
+		(SELECT count(*) FROM lakets._rollup_invalidation_log l WHERE l.rollup_id = r.id)
+		+ CASE WHEN r.invalidation_enabled THEN
+			(SELECT count(*) FROM lakets._source_invalidation_log s
+			 WHERE s.source_schema = r.source_schema AND s.source_table = r.source_table)
+		  ELSE 0 END,
+		r.watermark, r.last_refresh,
+		coalesce(lakets._chunk_row_count(to_regclass(format('%I.%I', r.rollup_schema, r.rollup_table))), 0)
+	FROM lakets._rollup_registry r
+	ORDER BY r.name
+$$;
+
+CREATE FUNCTION lakets.show_rollup_dag()
+RETURNS TABLE (rollup_name text, depends_on text[], level integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH RECURSIVE deps AS (
+		SELECT r.name, r.depends_on, 0 AS level, ARRAY[r.name] AS path
+		FROM lakets._rollup_registry r WHERE r.depends_on = '{}'
+		UNION ALL
+		SELECT r.name, r.depends_on, d.level + 1, d.path || r.name
+		FROM lakets._rollup_registry r JOIN deps d ON d.name = ANY (r.depends_on)
+		WHERE NOT r.name = ANY (d.path)
+	)
+	SELECT name, depends_on, max(level) FROM deps GROUP BY name, depends_on ORDER BY 3, 1
+$$;
+
+COMMENT ON FUNCTION lakets.show_rollup_dag() IS
+	'Each RollUp with the RollUps it depends on and its level in the dependency graph (0 = reads a ChronoTable only).';
+
+-- Called from the WHEN clause of a source's invalidation triggers; they
+-- record the time and return false, so no trigger event is queued.
+CREATE FUNCTION lakets._note_change(p_source regclass, p_time timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_change(p_source regclass, p_time timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_change(p_source regclass, p_time date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_changes(p_source regclass, p_old timestamptz, p_new timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_changes(p_source regclass, p_old timestamp, p_new timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_changes(p_source regclass, p_old date, p_new date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;

@@ -1,0 +1,362 @@
+/*
+ * rollup_query.c
+ *	  Analysing a RollUp's query once, at create time, with PostgreSQL's own
+ *	  parser and analyser, and deriving from the analysed tree the statements
+ *	  lakets runs later.
+ *
+ * The query must be one SELECT aggregating one table (a ChronoTable or
+ * another RollUp's table), grouped by a time bucket of its time column:
+ * lakets.time_bucket(width, t [, origin]), date_bin(width, t, origin), or
+ * date_trunc(unit, t) for a timestamp column / date_trunc(unit, t, 'UTC').
+ * (date_trunc on timestamptz without a zone is refused: its buckets follow
+ * the session TimeZone.)
+ *
+ * From it we derive, by adding quals to the analysed tree and deparsing it
+ * with every name schema-qualified:
+ *	- the refresh query: the same query restricted to "t >= $1 AND t < $2",
+ *	  so that a refresh reads only the chunks of the window (partition
+ *	  pruning applies to the parameters);
+ *	- the live query of the real-time view: the same query restricted to
+ *	  "t >= <watermark>".
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/analyze.h"
+#include "parser/parsetree.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+
+#include "rollup_query.h"
+#include "timebucket.h"
+
+static void
+refuse(const char *message, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("p_query %s", message),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static Query *
+analyse(const char *sql, Oid *param_types, int nparams)
+{
+	List	   *raw = pg_parse_query(sql);
+
+	if (list_length(raw) != 1)
+		refuse("must be exactly one statement", NULL);
+	return parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql,
+									 param_types, nparams, NULL);
+}
+
+/* Parse and analyse the query; check what does not depend on the source. */
+RollupQuery *
+rollup_query_parse(const char *sql)
+{
+	RollupQuery *rq = palloc0(sizeof(RollupQuery));
+	Query	   *q = analyse(sql, NULL, 0);
+	RangeTblEntry *rte;
+	ListCell   *lc;
+
+	if (q->commandType != CMD_SELECT || q->utilityStmt != NULL)
+		refuse("must be a SELECT", NULL);
+	if (q->setOperations != NULL)
+		refuse("must not use UNION, INTERSECT or EXCEPT", NULL);
+	if (q->cteList != NIL)
+		refuse("must not use WITH", NULL);
+	if (q->hasSubLinks)
+		refuse("must not use subqueries", "A RollUp reads exactly one table.");
+	if (q->hasWindowFuncs)
+		refuse("must not use window functions", NULL);
+	if (q->hasTargetSRFs)
+		refuse("must not use set-returning functions", NULL);
+	if (q->groupingSets != NIL)
+		refuse("must not use GROUPING SETS, ROLLUP or CUBE", NULL);
+	if (q->limitCount != NULL || q->limitOffset != NULL)
+		refuse("must not use LIMIT or OFFSET", NULL);
+	if (q->rowMarks != NIL)
+		refuse("must not use FOR UPDATE or FOR SHARE", NULL);
+	if (list_length(q->rtable) != 1 ||
+		(rte = linitial_node(RangeTblEntry, q->rtable))->rtekind != RTE_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query must read exactly one table"),
+				 errdetail("A RollUp aggregates one ChronoTable or one other RollUp; "
+						   "joins, subqueries and functions in FROM are not supported.")));
+	if (!rte->inh)
+		refuse("must not use ONLY", NULL);
+	if (contain_volatile_functions((Node *) q))
+		refuse("must not use volatile functions",
+			   "A refresh recomputes buckets at a later time; it must give the same "
+			   "result as the first computation.");
+	if (!q->hasAggs || q->groupClause == NIL)
+		refuse("must aggregate rows grouped by a time bucket",
+			   "Use e.g. SELECT lakets.time_bucket('1 hour', ts) AS bucket, avg(v) "
+			   "FROM t GROUP BY 1.");
+
+	/* every GROUP BY expression must be an output column (for the unique index) */
+	foreach(lc, q->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
+
+		if (tle->resjunk)
+			refuse("must select every GROUP BY expression",
+				   "The RollUp table has one row per group, keyed by the GROUP BY columns.");
+	}
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			rq->columns = lappend(rq->columns, pstrdup(tle->resname));
+	}
+
+	rq->query = q;
+	rq->source_relid = rte->relid;
+	rq->source_schema = get_namespace_name(get_rel_namespace(rte->relid));
+	rq->source_table = get_rel_name(rte->relid);
+	return rq;
+}
+
+static Const *
+const_arg(List *args, int n)
+{
+	Node	   *arg = eval_const_expressions(NULL, (Node *) list_nth(args, n));
+
+	if (!IsA(arg, Const) || ((Const *) arg)->constisnull)
+		refuse("must use a constant bucket width and origin", NULL);
+	return (Const *) arg;
+}
+
+/* Whether node is the time column (varno 1: the query reads one table). */
+static bool
+is_time_var(Node *node, AttrNumber attnum)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	return node && IsA(node, Var) && ((Var *) node)->varno == 1 &&
+		((Var *) node)->varlevelsup == 0 && ((Var *) node)->varattno == attnum;
+}
+
+static bool
+date_trunc_width(const char *unit, Interval *width, int64 *origin)
+{
+	static const struct
+	{
+		const char *unit;
+		int32		months;
+		int32		days;
+		int64		usecs;
+	}			units[] =
+	{
+		{"second", 0, 0, USECS_PER_SEC},
+		{"minute", 0, 0, USECS_PER_MINUTE},
+		{"hour", 0, 0, USECS_PER_HOUR},
+		{"day", 0, 1, 0},
+		{"week", 0, 7, 0},
+		{"month", 1, 0, 0},
+		{"quarter", 3, 0, 0},
+		{"year", 12, 0, 0},
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(units); i++)
+	{
+		if (pg_strcasecmp(unit, units[i].unit) == 0)
+		{
+			width->month = units[i].months;
+			width->day = units[i].days;
+			width->time = units[i].usecs;
+			/* ISO weeks start on Monday; 2000-01-03 was one */
+			*origin = units[i].days == 7 ? 2 * USECS_PER_DAY : 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * If expr buckets the time column, fill in width and origin. Refuses the
+ * bucket functions whose result depends on the session TimeZone.
+ */
+static bool
+bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *origin)
+{
+	FuncExpr   *f;
+	char	   *name;
+	Oid			nsp;
+	int			nargs;
+
+	if (!IsA(expr, FuncExpr))
+		return false;
+	f = (FuncExpr *) expr;
+	nargs = list_length(f->args);
+	name = get_func_name(f->funcid);
+	nsp = get_func_namespace(f->funcid);
+	*origin = 0;
+
+	if (strcmp(name, "time_bucket") == 0 && nsp == get_namespace_oid("lakets", false) &&
+		is_time_var(lsecond(f->args), attnum))
+	{
+		*width = *DatumGetIntervalP(const_arg(f->args, 0)->constvalue);
+		if (nargs == 3)
+			*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue, time_type);
+		return true;
+	}
+	if (nsp != PG_CATALOG_NAMESPACE)
+		return false;
+	if (strcmp(name, "date_bin") == 0 && is_time_var(lsecond(f->args), attnum))
+	{
+		*width = *DatumGetIntervalP(const_arg(f->args, 0)->constvalue);
+		*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue, time_type);
+		return true;
+	}
+	if (strcmp(name, "date_trunc") == 0 && is_time_var(lsecond(f->args), attnum))
+	{
+		char	   *unit = TextDatumGetCString(const_arg(f->args, 0)->constvalue);
+
+		if (exprType(lsecond(f->args)) == TIMESTAMPTZOID &&
+			(nargs != 3 ||
+			 pg_strcasecmp(TextDatumGetCString(const_arg(f->args, 2)->constvalue), "UTC") != 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("p_query buckets a timestamp with time zone with date_trunc() in the session time zone"),
+					 errdetail("Its buckets would change with the TimeZone setting of whoever refreshes or reads the RollUp."),
+					 errhint("Use lakets.time_bucket('1 %s', ...) or date_trunc('%s', ..., 'UTC').",
+							 unit, unit)));
+		if (!date_trunc_width(unit, width, origin))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("date_trunc unit \"%s\" is not supported in a RollUp", unit),
+					 errhint("Use second, minute, hour, day, week, month, quarter or year.")));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Find the output column that buckets time_column; record the bucket and
+ * the GROUP BY key columns.
+ */
+void
+rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
+{
+	Query	   *q = rq->query;
+	AttrNumber	attnum = get_attnum(rq->source_relid, time_column);
+	ListCell   *lc;
+
+	rq->time_column = pstrdup(time_column);
+	rq->time_type = get_atttype(rq->source_relid, attnum);
+	rq->bucket_column = NULL;
+	rq->key_columns = NIL;
+
+	foreach(lc, q->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
+		Interval	width;
+		int64		origin;
+
+		if (bucket_of((Node *) tle->expr, attnum, rq->time_type, &width, &origin))
+		{
+			if (rq->bucket_column != NULL)
+				refuse("must group by one time bucket only", NULL);
+			lakets_validate_interval(&width, rq->time_type, "bucket width");
+			rq->bucket_column = pstrdup(tle->resname);
+			rq->bucket_type = exprType((Node *) tle->expr);
+			rq->bucket_interval = width;
+			rq->bucket_origin = origin;
+			rq->key_columns = lcons(rq->bucket_column, rq->key_columns);
+		}
+		else
+			rq->key_columns = lappend(rq->key_columns, pstrdup(tle->resname));
+	}
+	if (rq->bucket_column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query has no time bucket column"),
+				 errdetail("It must select and group by a time bucket of column \"%s\" of %s.%s.",
+						   time_column, rq->source_schema, rq->source_table),
+				 errhint("Use e.g. lakets.time_bucket('1 hour', %s) AS bucket ... GROUP BY bucket.",
+						 quote_identifier(time_column))));
+}
+
+/* Deparse with an empty search_path, so that every name is schema-qualified. */
+static char *
+deparse(Query *q)
+{
+	int			nestlevel = NewGUCNestLevel();
+	char	   *sql;
+
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	sql = pg_get_querydef(q, false);
+	AtEOXact_GUC(true, nestlevel);
+	return sql;
+}
+
+/* The query as analysed, deparsed with qualified names. */
+char *
+rollup_query_sql(const RollupQuery *rq)
+{
+	return deparse(copyObject(rq->query));
+}
+
+/* rq's query with "<time column> <condition>" added to its WHERE, deparsed. */
+static char *
+query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_types,
+					 int nparams)
+{
+	Query	   *q = copyObject(rq->query);
+	Query	   *cond;
+
+	cond = analyse(psprintf("SELECT FROM %s WHERE %s %s",
+							quote_qualified_identifier(rq->source_schema, rq->source_table),
+							quote_identifier(rq->time_column), condition),
+				   param_types, nparams);
+	q->jointree->quals = make_and_qual(q->jointree->quals, cond->jointree->quals);
+	return deparse(q);
+}
+
+/* The query restricted to the window [$1, $2) of the time column. */
+char *
+rollup_query_window_sql(const RollupQuery *rq)
+{
+	Oid			types[2] = {rq->time_type, rq->time_type};
+	const char *col = quote_identifier(rq->time_column);
+
+	return query_with_condition(rq, psprintf(">= $1 AND %s < $2", col), types, 2);
+}
+
+/* The watermark of a RollUp as an expression of type typid. */
+char *
+rollup_query_watermark_expr(const char *rollup_name, Oid typid)
+{
+	char	   *wm = psprintf("lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
+
+	if (typid == TIMESTAMPOID)
+		return psprintf("(%s AT TIME ZONE 'UTC')", wm);
+	if (typid == DATEOID)
+		return psprintf("(%s AT TIME ZONE 'UTC')::date", wm);
+	return wm;
+}
+
+/* The query restricted to the rows at or after the watermark. */
+char *
+rollup_query_live_sql(const RollupQuery *rq, const char *rollup_name)
+{
+	return query_with_condition(rq,
+								psprintf(">= %s", rollup_query_watermark_expr(rollup_name,
+																			 rq->time_type)),
+								NULL, 0);
+}
