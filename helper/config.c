@@ -659,10 +659,16 @@ resolve_plain(config *cfg)
 	char	   *errmsg = NULL;
 	PQconninfoOption *opts,
 			   *o;
+	char	   *ci = cfg->conninfo;
 
-	if (cfg->conninfo == NULL)
-		return EXIT_OK;
-	opts = PQconninfoParse(cfg->conninfo, &errmsg);
+	/* --dbname may hold a connection string too, as with psql */
+	if (ci == NULL && cfg->dbname &&
+		(strchr(cfg->dbname, '=') || strncmp(cfg->dbname, "postgres://", 11) == 0 ||
+		 strncmp(cfg->dbname, "postgresql://", 13) == 0))
+		ci = cfg->dbname;
+	if (ci == NULL)
+		goto check_sslmode;
+	opts = PQconninfoParse(ci, &errmsg);
 	if (opts == NULL)
 	{
 		log_error("invalid connection string: %s", errmsg ? errmsg : "out of memory");
@@ -675,13 +681,14 @@ resolve_plain(config *cfg)
 		{
 			explicit_bzero(o->val, strlen(o->val));
 			PQconninfoFree(opts);
-			explicit_bzero(cfg->conninfo, strlen(cfg->conninfo));
+			explicit_bzero(ci, strlen(ci));
 			log_error("refusing a password on the command line");
 			log_hint("other users can read command lines; use PGPASSWORD or a ~/.pgpass file");
 			return EXIT_USAGE;
 		}
 	}
 	PQconninfoFree(opts);
+check_sslmode:
 	if (cfg->sslmode != NULL && strcmp(cfg->sslmode, "disable") != 0 &&
 		strcmp(cfg->sslmode, "allow") != 0 && strcmp(cfg->sslmode, "prefer") != 0 &&
 		strcmp(cfg->sslmode, "require") != 0 && strcmp(cfg->sslmode, "verify-ca") != 0 &&

@@ -207,6 +207,11 @@ expect_rc 2
 expect_err 'refusing a password on the command line'
 verdict "cli: a password in --conninfo is refused"
 
+hx argv_password_uri "${PLAIN[@]}" -- --dbname "postgresql://postgres:$SECRET@127.0.0.1/$DB" sql 'SELECT 1'
+expect_rc 2
+expect_err 'refusing a password on the command line'
+verdict "cli: a password in a --dbname URI is refused"
+
 hx http_host "${DBX[@]}" DATABRICKS_HOST=http://127.0.0.1:1 -- run partitions
 expect_rc 2
 expect_err 'must use https'
