@@ -17,9 +17,9 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/chronotable.sql extension/ensure.sql extension/timefuncs.sql \
 	extension/rollup.sql
 
-REGRESS = setup timebucket chronotable convert ensure chunks
+REGRESS = setup timebucket chronotable convert ensure chunks rollup
 
-ISOLATION = ensure_vs_insert ensure_lock_timeout
+ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh
 
 PG_CPPFLAGS = -I$(srcdir)/extension
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \

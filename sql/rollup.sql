@@ -1,0 +1,219 @@
+-- rollup: RollUps are kept equal to their query, incrementally, and refuse
+-- what they cannot keep.
+SET DateStyle = 'ISO, YMD';
+SET TimeZone = 'UTC';
+
+CREATE TABLE metrics (ts timestamptz NOT NULL, device int NOT NULL, value numeric);
+SELECT lakets.create_chronotable('metrics', 'ts', '1 day') AS ct \gset
+SELECT lakets._ensure_partitions(:ct, 0, 0, '2021-03-01', '2021-03-08') AS chunks;
+-- one row every minute for a week, values fixed by a seed
+SELECT setseed(0.42);
+INSERT INTO metrics
+SELECT '2021-03-01 00:00+00'::timestamptz + i * interval '1 minute', i % 4, round((random() * 100)::numeric, 2)
+FROM generate_series(0, 7 * 1440 - 1) AS i;
+
+-- bad definitions
+SELECT lakets.create_rollup(NULL, 'SELECT 1');
+SELECT lakets.create_rollup('r', NULL);
+SELECT lakets.create_rollup('r', 'SELEC 1');
+SELECT lakets.create_rollup('r', 'SELECT 1; SELECT 2');
+SELECT lakets.create_rollup('r', 'INSERT INTO metrics VALUES (now(), 1, 1)');
+SELECT lakets.create_rollup('r', 'SELECT ts, value FROM metrics');
+SELECT lakets.create_rollup('r', 'SELECT device, count(*) FROM metrics GROUP BY device');
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', m.ts) AS bucket, count(*) FROM metrics m JOIN metrics n USING (device) GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics WHERE device IN (SELECT 1) GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, sum(value * random()) FROM metrics GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT date_trunc('hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT date_trunc('millennium', ts, 'UTC') AS bucket, count(*) FROM metrics GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1, device$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1 LIMIT 5$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS b1, lakets.time_bucket('1 day', ts) AS b2, count(*) FROM metrics GROUP BY 1, 2$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 month 1 day', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+CREATE TABLE plain (ts timestamptz, v int);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM plain GROUP BY 1$$);
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$,
+	p_source_table => 'plain');
+SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$,
+	p_depends_on => ARRAY['no_such_rollup']);
+SELECT lakets.create_rollup(repeat('x', 60), $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+
+-- a three-level cascade: raw -> 1 minute -> 1 hour -> 1 day, and a month RollUp
+SELECT lakets.create_rollup('m_1min', $$
+	SELECT lakets.time_bucket('1 minute', ts) AS bucket, device,
+	       count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi
+	FROM metrics GROUP BY 1, 2$$, '1 minute') > 0 AS created;
+SELECT lakets.create_rollup('m_1h', $$
+	SELECT lakets.time_bucket('1 hour', bucket) AS bucket, device,
+	       sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi
+	FROM _rollup_m_1min GROUP BY 1, 2$$) > 0 AS created;
+SELECT lakets.create_rollup('m_1d', $$
+	SELECT date_bin('1 day', bucket, '2000-01-01 00:00+00') AS bucket,
+	       sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi
+	FROM _rollup_m_1h GROUP BY 1$$, '1 day') > 0 AS created;
+SELECT lakets.create_rollup('m_month', $$
+	SELECT date_trunc('month', ts, 'UTC') AS bucket, device, count(*) AS n, avg(value) AS mean
+	FROM metrics GROUP BY 1, 2$$, '1 month') > 0 AS created;
+SELECT lakets.create_rollup('m_1h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+
+SELECT * FROM lakets.show_rollup_dag();
+SELECT rollup_name, source, rollup_table, bucket_interval, pending_ranges, row_count
+FROM lakets.show_rollups();
+-- the RollUp table: the query's columns, a unique index on the bucket and the keys
+SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = '_rollup_m_1min'::regclass;
+SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = '_rollup_m_1h'::regclass AND attnum > 0 ORDER BY attnum;
+
+-- a helper: does each RollUp equal its query run from scratch?
+CREATE FUNCTION rollups_match() RETURNS TABLE (rollup text, matches boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+	diff bigint;
+BEGIN
+	FOR r IN SELECT name, query, rollup_table FROM lakets._rollup_registry ORDER BY name LOOP
+		EXECUTE format('SELECT count(*) FROM ((TABLE %I EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL TABLE %I)) d',
+			r.rollup_table, r.query, r.query, r.rollup_table) INTO diff;
+		rollup := r.name;
+		matches := diff = 0;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+SELECT * FROM rollups_match();
+
+-- changes: late data, updates moving rows between buckets and chunks,
+-- deletes, a rolled-back transaction, and nothing is logged per row
+BEGIN;
+INSERT INTO metrics VALUES ('2021-03-02 10:30:30+00', 1, 5), ('2021-03-06 23:59:59+00', 2, 7);
+UPDATE metrics SET value = value + 1 WHERE ts >= '2021-03-03 05:00+00' AND ts < '2021-03-03 06:00+00';
+UPDATE metrics SET ts = ts + interval '2 days 3 hours' WHERE ts >= '2021-03-01 12:00+00' AND ts < '2021-03-01 12:10+00';
+DELETE FROM metrics WHERE device = 3 AND ts >= '2021-03-05 00:00+00' AND ts < '2021-03-05 02:00+00';
+COMMIT;
+BEGIN;
+INSERT INTO metrics VALUES ('2021-03-04 04:04:04+00', 0, 1000);
+ROLLBACK;
+-- one row per range, at most 32 per source and transaction (not one per row)
+SELECT count(*) AS log_rows FROM lakets._source_invalidation_log;
+SELECT rollup_name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
+SELECT * FROM rollups_match();
+SELECT * FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
+SELECT * FROM rollups_match();
+SELECT rollup_name, pending_ranges FROM lakets.show_rollups();
+-- nothing left to do
+SELECT lakets.refresh_rollup('m_1min') AS refreshed;
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1h');
+
+-- random changes, then one cascade: all equal their from-scratch query
+SELECT setseed(0.7);
+INSERT INTO metrics SELECT '2021-03-01 00:00+00'::timestamptz + random() * interval '7 days', (random() * 4)::int, round((random() * 50)::numeric, 1)
+FROM generate_series(1, 500);
+UPDATE metrics SET ts = ts + (random() * interval '1 day' - interval '12 hours')
+WHERE ts >= '2021-03-02' AND ts < '2021-03-06' AND value < 5 AND ts + interval '12 hours' < '2021-03-08' AND ts - interval '12 hours' >= '2021-03-01';
+DELETE FROM metrics WHERE value > 99;
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT * FROM rollups_match();
+
+-- changes made in the refreshing transaction itself are seen
+BEGIN;
+INSERT INTO metrics VALUES ('2021-03-07 01:00+00', 9, 1);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT n FROM _rollup_m_1min WHERE device = 9;
+COMMIT;
+SELECT * FROM rollups_match();
+
+-- the refresh statement reads only the chunks of its window
+SELECT format('PREPARE refresh_window(timestamptz, timestamptz) AS %s', refresh_query)
+FROM lakets._rollup_registry WHERE name = 'm_1min' \gexec
+EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00');
+DEALLOCATE refresh_window;
+
+-- the real-time view: materialized buckets below the watermark, live above
+SELECT lakets._rollup_watermark('m_1min') AS watermark;
+SELECT lakets._rollup_watermark('no_such_rollup');
+INSERT INTO metrics VALUES ('2021-03-07 23:59:30+00', 1, 11);
+SELECT (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current,
+       (SELECT count(*) FROM _rollup_m_1min) < (SELECT count(*) FROM _rollup_rt_m_1min) AS table_is_behind;
+SELECT bucket, device, n FROM _rollup_rt_m_1min WHERE bucket >= '2021-03-07 23:58+00' ORDER BY 1, 2;
+SELECT lakets.refresh_rollup('m_1min');
+SELECT lakets.create_rollup_view('m_1min');
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS b, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', bucket) AS bucket, count(*) FROM _rollup_m_1h GROUP BY 1$$);
+
+-- invalidate_rollup_range, refresh lag, switching invalidation off
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02 00:00+00', '2021-03-02 05:00+00') AS ranges;
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02 05:00+00', '2021-03-02 00:00+00');
+SELECT lakets.invalidate_rollup_range('m_1h', NULL, '2021-03-02 00:00+00');
+SELECT lakets.refresh_rollup('m_1h') AS refreshed;
+SELECT lakets.set_rollup_refresh_lag('m_1h', '1 hour');
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02 00:00+00', '2021-03-02 05:00+00') AS ranges;
+SELECT lakets.refresh_rollup('m_1h') AS refreshed_within_lag;
+SELECT lakets.set_rollup_refresh_lag('m_1h', '0');
+SELECT lakets.refresh_rollup('m_1h') AS refreshed_after_lag;
+SELECT lakets.set_rollup_refresh_lag('m_1h', '-1 hour');
+SELECT lakets.refresh_rollup('m_month') AS caught_up;
+SELECT lakets.disable_rollup_invalidation('m_month');
+INSERT INTO metrics VALUES ('2021-03-03 03:03+00', 2, 3);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT * FROM rollups_match();
+-- changes made while it was off are not tracked: invalidate them by hand
+SELECT lakets.enable_rollup_invalidation('m_month');
+SELECT lakets.enable_rollup_invalidation('no_such_rollup');
+SELECT lakets.invalidate_rollup_range('m_month', '2021-03-01', '2021-04-01');
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT * FROM rollups_match();
+
+-- retention keeps what RollUps computed: buckets of a dropped chunk are
+-- never recomputed from partial data, and ranges there are not logged
+SELECT lakets.drop_chunks('metrics', '10 years') AS nothing_that_old;
+SELECT lakets.drop_chunks('metrics', now() - '2021-03-02 00:00+00'::timestamptz) AS dropped_day_one;
+SELECT chunk_name, status FROM lakets.show_chunks('metrics') WHERE range_start < '2021-03-03' ORDER BY 1;
+CREATE TEMP TABLE kept AS SELECT * FROM _rollup_m_1h WHERE bucket < '2021-03-02';
+SELECT count(*) AS kept_rows FROM kept;
+-- the part of the range over the dropped chunk is skipped
+SELECT lakets.invalidate_rollup_range('m_1min', '2021-02-28 00:00+00', '2021-03-03 00:00+00') AS ranges;
+SELECT range_start, range_end FROM lakets._rollup_invalidation_log l
+JOIN lakets._rollup_registry r ON r.id = l.rollup_id WHERE r.name = 'm_1min';
+-- even a full invalidation keeps day one as it was
+SELECT lakets.invalidate_rollup_range('m_1min', '-infinity', 'infinity') AS ranges;
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT count(*) AS changed_rows FROM (TABLE kept EXCEPT ALL SELECT * FROM _rollup_m_1h WHERE bucket < '2021-03-02') d;
+SELECT count(*) AS missing_rows FROM (SELECT * FROM _rollup_m_1h WHERE bucket < '2021-03-02' EXCEPT ALL TABLE kept) d;
+-- and the rest still equals the query over what is left
+SELECT count(*) AS differences FROM (
+	(SELECT * FROM _rollup_m_1min WHERE bucket >= '2021-03-02'
+	 EXCEPT ALL
+	 SELECT lakets.time_bucket('1 minute', ts), device, count(*), sum(value), min(value), max(value)
+	 FROM metrics GROUP BY 1, 2)
+	UNION ALL
+	(SELECT lakets.time_bucket('1 minute', ts), device, count(*), sum(value), min(value), max(value)
+	 FROM metrics GROUP BY 1, 2
+	 EXCEPT ALL
+	 SELECT * FROM _rollup_m_1min WHERE bucket >= '2021-03-02')) d;
+
+-- drop: refused while another RollUp depends on it
+SELECT lakets.drop_rollup('m_1min');
+SELECT lakets.drop_rollup('no_such_rollup');
+SELECT lakets.drop_rollup('m_1d');
+SELECT lakets.drop_rollup('m_month');
+SELECT count(*) AS relations FROM pg_class WHERE relname IN ('_rollup_m_1d', '_rollup_rt_m_1d', '_rollup_m_month', '_rollup_rt_m_month');
+-- only the owner of the source may act on a RollUp
+CREATE ROLE lakets_regress_other;
+SET ROLE lakets_regress_other;
+SELECT lakets.refresh_rollup('m_1h');
+SELECT lakets.drop_rollup('m_1h');
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02', '2021-03-03');
+SELECT lakets.disable_rollup_invalidation('m_1h');
+SELECT lakets.create_rollup('mine', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+RESET ROLE;
+DROP ROLE lakets_regress_other;
+
+-- dropping the ChronoTable drops its RollUps, views and triggers
+SELECT lakets.drop_chronotable('metrics');
+SELECT count(*) AS rollups_left FROM lakets._rollup_registry;
+SELECT count(*) AS relations_left FROM pg_class WHERE relname LIKE '\_rollup\_%' AND relnamespace = 'public'::regnamespace;
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname LIKE 'zz_lakets%';
+SELECT count(*) AS log_rows_left FROM lakets._rollup_invalidation_log;
+DROP FUNCTION rollups_match();
+DROP TABLE plain;
