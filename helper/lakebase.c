@@ -91,82 +91,14 @@ get_obj(json_object *o, const char *key)
 	return NULL;
 }
 
-/*
- * Common shape of list answers: an optional array under key and an
- * optional next_page_token.  Returns the array (maybe NULL) or false.
- */
 static bool
-list_page(json_object *o, const char *key, json_object **arr, char **next_page_token)
+is_default_branch(json_object *b)
 {
-	json_object *v;
-	const char *npt;
+	json_object *def;
+	json_object *status = get_obj(b, "status");
 
-	*arr = NULL;
-	if (json_object_object_get_ex(o, key, &v) && v != NULL)
-	{
-		if (!json_object_is_type(v, json_type_array))
-			return false;
-		*arr = v;
-	}
-	npt = get_str(o, "next_page_token");
-	if (npt && npt[0])
-	{
-		if (strlen(npt) > 1024)
-			return false;
-		*next_page_token = xstrdup(npt);
-	}
-	return true;
-}
-
-bool
-lb_parse_branches(const char *body, size_t len, char **default_branch,
-				  char **next_page_token)
-{
-	json_object *o = http_parse_json(body, len);
-	json_object *arr;
-	size_t		i,
-				n;
-	bool		ok = true;
-
-	*default_branch = NULL;
-	*next_page_token = NULL;
-	if (o == NULL)
-		return false;
-	if (!list_page(o, "branches", &arr, next_page_token))
-		ok = false;
-	n = arr ? json_object_array_length(arr) : 0;
-	for (i = 0; ok && i < n; i++)
-	{
-		json_object *b = json_object_array_get_idx(arr, i);
-		json_object *status = get_obj(b, "status");
-		json_object *def;
-		const char *name;
-
-		if (b == NULL || !json_object_is_type(b, json_type_object))
-		{
-			ok = false;
-			break;
-		}
-		if (status == NULL || !json_object_object_get_ex(status, "default", &def) ||
-			!json_object_is_type(def, json_type_boolean) || !json_object_get_boolean(def))
-			continue;
-		name = get_str(b, "name");
-		if (!valid_branch_name(name))
-		{
-			ok = false;
-			break;
-		}
-		*default_branch = xstrdup(name);
-		break;
-	}
-	json_object_put(o);
-	if (!ok)
-	{
-		free(*default_branch);
-		free(*next_page_token);
-		*default_branch = *next_page_token = NULL;
-	}
-	return ok;
+	return status != NULL && json_object_object_get_ex(status, "default", &def) &&
+		json_object_is_type(def, json_type_boolean) && json_object_get_boolean(def);
 }
 
 static bool
@@ -185,52 +117,82 @@ is_read_write(json_object *e)
 	return false;
 }
 
-bool
-lb_parse_endpoints(const char *body, size_t len, char **rw_endpoint,
-				   char **next_page_token)
+/*
+ * One page of a list answer: {"<key>": [objects], "next_page_token": "..."}
+ * (both optional).  *found is the name of the first object pick() accepts,
+ * which must pass valid_name(); NULL if none on this page.
+ */
+static bool
+find_in_page(const char *body, size_t len, const char *key,
+			 bool (*pick) (json_object *), bool (*valid_name) (const char *),
+			 char **found, char **next_page_token)
 {
 	json_object *o = http_parse_json(body, len);
-	json_object *arr;
+	json_object *arr = NULL;
+	const char *npt;
 	size_t		i,
 				n;
 	bool		ok = true;
 
-	*rw_endpoint = NULL;
+	*found = NULL;
 	*next_page_token = NULL;
 	if (o == NULL)
 		return false;
-	if (!list_page(o, "endpoints", &arr, next_page_token))
+	if (json_object_object_get_ex(o, key, &arr) && arr != NULL &&
+		!json_object_is_type(arr, json_type_array))
 		ok = false;
-	n = arr ? json_object_array_length(arr) : 0;
-	for (i = 0; ok && i < n; i++)
+	npt = get_str(o, "next_page_token");
+	if (ok && npt && npt[0])
 	{
-		json_object *e = json_object_array_get_idx(arr, i);
+		if (strlen(npt) > 1024)
+			ok = false;
+		else
+			*next_page_token = xstrdup(npt);
+	}
+	n = (ok && arr) ? json_object_array_length(arr) : 0;
+	for (i = 0; i < n; i++)
+	{
+		json_object *item = json_object_array_get_idx(arr, i);
 		const char *name;
 
-		if (e == NULL || !json_object_is_type(e, json_type_object))
+		if (item == NULL || !json_object_is_type(item, json_type_object))
 		{
 			ok = false;
 			break;
 		}
-		if (!is_read_write(e))
+		if (!pick(item))
 			continue;
-		name = get_str(e, "name");
-		if (!valid_endpoint_name(name))
-		{
+		name = get_str(item, "name");
+		if (!valid_name(name))
 			ok = false;
-			break;
-		}
-		*rw_endpoint = xstrdup(name);
+		else
+			*found = xstrdup(name);
 		break;
 	}
 	json_object_put(o);
 	if (!ok)
 	{
-		free(*rw_endpoint);
+		free(*found);
 		free(*next_page_token);
-		*rw_endpoint = *next_page_token = NULL;
+		*found = *next_page_token = NULL;
 	}
 	return ok;
+}
+
+bool
+lb_parse_branches(const char *body, size_t len, char **default_branch,
+				  char **next_page_token)
+{
+	return find_in_page(body, len, "branches", is_default_branch, valid_branch_name,
+						default_branch, next_page_token);
+}
+
+bool
+lb_parse_endpoints(const char *body, size_t len, char **rw_endpoint,
+				   char **next_page_token)
+{
+	return find_in_page(body, len, "endpoints", is_read_write, valid_endpoint_name,
+						rw_endpoint, next_page_token);
 }
 
 bool
