@@ -61,7 +61,6 @@ typedef struct context
 	http_client http;
 	auth_state	auth;
 	lakebase_target target;
-	char	   *last_expires;	/* expiry of the last minted credential */
 } context;
 
 static void
@@ -194,9 +193,8 @@ mint_for_connection(void *arg, char **password)
 
 	if (rc != EXIT_OK)
 		return rc;
-	*password = cred.token;
-	free(ctx->last_expires);
-	ctx->last_expires = cred.expires;
+	*password = cred.token;		/* the session wipes and frees it */
+	free(cred.expires);
 	return EXIT_OK;
 }
 
@@ -643,7 +641,6 @@ main(int argc, char **argv)
 
 	auth_state_free(&ctx.auth);
 	lakebase_target_free(&ctx.target);
-	free(ctx.last_expires);
 	if (ctx.sql)
 		explicit_bzero(ctx.sql, strlen(ctx.sql));
 	free(ctx.sql);
