@@ -15,9 +15,9 @@ EXTRA_CLEAN = lakets--$(EXT_VERSION).sql .tmp
 # The install script is the modules' SQL, in dependency order.
 SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/chronotable.sql extension/ensure.sql extension/timefuncs.sql \
-	extension/rollup.sql
+	extension/rollup.sql extension/retention.sql extension/maintenance.sql
 
-REGRESS = setup timebucket chronotable convert ensure chunks rollup
+REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh
 

@@ -611,3 +611,138 @@ catalog_delete_rollup_invalidations(List *pending)
 	registry_write("DELETE FROM lakets._rollup_invalidation_log WHERE id = ANY ($1)",
 				   1, types, values, NULL, SPI_OK_DELETE);
 }
+
+/* Retention policies */
+
+static RetentionPolicy *
+retention_from_tuple(HeapTuple tup, TupleDesc desc)
+{
+	RetentionPolicy *p = palloc0(sizeof(RetentionPolicy));
+	bool		isnull;
+
+	p->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+	p->schema_name = SPI_getvalue(tup, desc, 2);
+	p->table_name = SPI_getvalue(tup, desc, 3);
+	p->drop_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 4, &isnull));
+	return p;
+}
+
+RetentionPolicy *
+catalog_get_retention(const char *schema_name, const char *table_name, bool missing_ok)
+{
+	Oid			types[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	lakets_exec_args("SELECT id, schema_name, table_name, drop_after FROM lakets._retention_policy"
+					 " WHERE schema_name = $1 AND table_name = $2",
+					 2, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("table \"%s.%s\" has no retention policy", schema_name, table_name),
+				 errhint("Add one with lakets.add_retention_policy().")));
+	}
+	return retention_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+}
+
+List *
+catalog_list_retention(void)
+{
+	List	   *result = NIL;
+	uint64		i;
+
+	lakets_exec("SELECT id, schema_name, table_name, drop_after FROM lakets._retention_policy"
+				" ORDER BY schema_name, table_name", SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		result = lappend(result, retention_from_tuple(SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc));
+	return result;
+}
+
+int32
+catalog_insert_retention(const char *schema_name, const char *table_name,
+						 const Interval *drop_after)
+{
+	Oid			types[3] = {NAMEOID, NAMEOID, INTERVALOID};
+	Datum		values[3];
+	bool		isnull;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	values[2] = IntervalPGetDatum(drop_after);
+	registry_write("INSERT INTO lakets._retention_policy (schema_name, table_name, drop_after)"
+				   " VALUES ($1, $2, $3) RETURNING id",
+				   3, types, values, NULL, SPI_OK_INSERT_RETURNING);
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &isnull));
+}
+
+void
+catalog_update_retention(int32 id, const Interval *drop_after)
+{
+	Oid			types[2] = {INT4OID, INTERVALOID};
+	Datum		values[2] = {Int32GetDatum(id), IntervalPGetDatum(drop_after)};
+
+	registry_write("UPDATE lakets._retention_policy SET drop_after = $2 WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+void
+catalog_delete_retention(const char *schema_name, const char *table_name)
+{
+	Oid			types[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	registry_write("DELETE FROM lakets._retention_policy WHERE schema_name = $1 AND table_name = $2",
+				   2, types, values, NULL, SPI_OK_DELETE);
+}
+
+/* Retention removed a RollUp's buckets before this instant (kept monotonic). */
+void
+catalog_set_rollup_dropped_before(int32 id, int64 dropped_before)
+{
+	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(dropped_before)};
+
+	registry_write("UPDATE lakets._rollup_registry"
+				   " SET dropped_before = greatest(dropped_before, $2) WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/* Job history */
+
+void
+catalog_record_job(const JobRecord *job)
+{
+	Oid			types[10] = {TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT4OID, INT4OID,
+	INT4OID, INT4OID, TEXTOID, NAMEOID};
+	Datum		values[10];
+	char		nulls[10];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(job->job);
+	values[1] = TimestampTzGetDatum(job->started);
+	values[2] = CStringGetTextDatum(job->status);
+	values[3] = Int32GetDatum(job->chunks_created);
+	values[4] = Int32GetDatum(job->rollups_refreshed);
+	values[5] = Int32GetDatum(job->chunks_dropped);
+	values[6] = Int32GetDatum(job->skipped);
+	values[7] = Int32GetDatum(job->errors);
+	values[8] = job->error_text ? CStringGetTextDatum(job->error_text) : (Datum) 0;
+	if (job->error_text == NULL)
+		nulls[8] = 'n';
+	/* the caller, not the registry owner we write as */
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	registry_write("INSERT INTO lakets.job_history (job, started, finished, status,"
+				   " chunks_created, rollups_refreshed, chunks_dropped, skipped, errors,"
+				   " error_text, run_by)"
+				   " VALUES ($1, $2, clock_timestamp(), $3, $4, $5, $6, $7, $8, $9, $10)",
+				   10, types, values, nulls, SPI_OK_INSERT);
+}

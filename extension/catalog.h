@@ -113,4 +113,36 @@ extern List *catalog_rollup_invalidations(int32 rollup_id);
 extern void catalog_add_rollup_invalidation(int32 rollup_id, int64 start, int64 end);
 extern void catalog_delete_rollup_invalidations(List *pending);
 
+typedef struct RetentionPolicy
+{
+	int32		id;
+	char	   *schema_name;
+	char	   *table_name;
+	Interval	drop_after;
+} RetentionPolicy;
+
+extern RetentionPolicy *catalog_get_retention(const char *schema_name,
+											  const char *table_name, bool missing_ok);
+extern List *catalog_list_retention(void);
+extern int32 catalog_insert_retention(const char *schema_name, const char *table_name,
+									  const Interval *drop_after);
+extern void catalog_update_retention(int32 id, const Interval *drop_after);
+extern void catalog_delete_retention(const char *schema_name, const char *table_name);
+extern void catalog_set_rollup_dropped_before(int32 id, int64 dropped_before);
+
+typedef struct JobRecord
+{
+	const char *job;
+	int64		started;
+	const char *status;
+	int32		chunks_created;
+	int32		rollups_refreshed;
+	int32		chunks_dropped;
+	int32		skipped;
+	int32		errors;
+	char	   *error_text;
+} JobRecord;
+
+extern void catalog_record_job(const JobRecord *job);
+
 #endif							/* LAKETS_CATALOG_H */

@@ -532,6 +532,7 @@ lakets_drop_chronotable(PG_FUNCTION_ARGS)
 				 errmsg("must be owner of extension lakets to remove chronotable \"%s.%s\"",
 						schema_name, table_name),
 				 errdetail("The table no longer exists, so its owner cannot be checked.")));
+	catalog_delete_retention(ct->schema_name, ct->table_name);
 	catalog_delete_chronotable(ct->id);
 	SPI_finish();
 	PG_RETURN_VOID();

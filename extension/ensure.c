@@ -29,7 +29,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -39,6 +38,7 @@
 #include "chunk.h"
 #include "compat.h"
 #include "ensure.h"
+#include "isolate.h"
 #include "lockwait.h"
 #include "rangeset.h"
 #include "spi_exec.h"
@@ -270,61 +270,68 @@ ensure_one(const ChronoTable *ct, int past_count, int future_count)
 	return ensure_chunks(ct, chronotable_window_starts(ct, past_count, future_count));
 }
 
+typedef struct EnsureWork
+{
+	const ChronoTable *ct;
+	int			created;
+} EnsureWork;
+
+static void
+ensure_work(void *arg)
+{
+	EnsureWork *w = arg;
+
+	w->created = ensure_one(w->ct, w->ct->past_count, w->ct->future_count);
+}
+
 /*
- * ensure_one() for every ChronoTable the caller owns, each in a
- * subtransaction: one broken table is reported as a WARNING and does not
- * stop the others.
+ * Ensure the chunks of one ChronoTable in a subtransaction; a failure is
+ * reported as a WARNING and returned, and changes nothing.
  */
+ErrorData *
+ensure_isolated(const ChronoTable *ct, int *created)
+{
+	EnsureWork	w = {ct, 0};
+	ErrorData  *edata = lakets_run_isolated(ensure_work, &w);
+
+	*created = w.created;
+	if (edata != NULL)
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not ensure chunks of chronotable \"%s.%s\": %s",
+						ct->schema_name, ct->table_name, edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+	return edata;
+}
+
+/* Whether the caller acts on this ChronoTable in "all tables" mode. */
+bool
+ensure_owns(const ChronoTable *ct)
+{
+	Oid			relid = chunk_parent_relid(ct, true);
+
+	/* a table gone behind lakets' back is reported, not skipped */
+	return !OidIsValid(relid) || lakets_relation_ownercheck(relid, GetUserId());
+}
+
+/* ensure_one() for every ChronoTable the caller owns, one failure at a time. */
 static int
 ensure_all(void)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	MemoryContext loopcxt = AllocSetContextCreate(callercxt, "lakets ensure loop",
-												  ALLOCSET_DEFAULT_SIZES);
-	List	   *all = catalog_list_chronotables();
 	ListCell   *lc;
 	int			created = 0;
 
-	foreach(lc, all)
+	foreach(lc, catalog_list_chronotables())
 	{
 		ChronoTable *ct = lfirst(lc);
-		Oid			relid = chunk_parent_relid(ct, true);
+		int			n;
 
-		if (OidIsValid(relid) && !lakets_relation_ownercheck(relid, GetUserId()))
+		if (!ensure_owns(ct))
 			continue;			/* someone else's table */
-
-		MemoryContextReset(loopcxt);
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(loopcxt);
-		PG_TRY();
-		{
-			created += ensure_one(ct, ct->past_count, ct->future_count);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(callercxt);
-			CurrentResourceOwner = owner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(callercxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(callercxt);
-			CurrentResourceOwner = owner;
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("could not ensure chunks of chronotable \"%s.%s\": %s",
-							ct->schema_name, ct->table_name, edata->message),
-					 edata->detail ? errdetail("%s", edata->detail) : 0,
-					 edata->hint ? errhint("%s", edata->hint) : 0));
-			FreeErrorData(edata);
-		}
-		PG_END_TRY();
+		if (ensure_isolated(ct, &n) == NULL)
+			created += n;
 	}
-	MemoryContextDelete(loopcxt);
 	return created;
 }
 

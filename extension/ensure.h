@@ -8,5 +8,7 @@
 #include "catalog.h"
 
 extern int	ensure_chunks(const ChronoTable *ct, List *starts);
+extern ErrorData *ensure_isolated(const ChronoTable *ct, int *created);
+extern bool ensure_owns(const ChronoTable *ct);
 
 #endif							/* LAKETS_ENSURE_H */

@@ -33,12 +33,14 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
+#include "portability/instr_time.h"
 #include "utils/timestamp.h"
 
 #include "args.h"
+#include "compat.h"
 #include "catalog.h"
 #include "invalidation.h"
+#include "isolate.h"
 #include "rangeset.h"
 #include "refresh.h"
 #include "spi_exec.h"
@@ -66,6 +68,16 @@ rollup_check_owner(const Rollup *r)
 	lakets_check_owner(lakets_resolve_table(r->source_schema, r->source_table));
 }
 
+/* Whether the caller may act on a RollUp (a missing source is reported, not skipped). */
+bool
+rollup_owned(const Rollup *r)
+{
+	Oid			nsp = get_namespace_oid(r->source_schema, true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->source_table, nsp) : InvalidOid;
+
+	return !OidIsValid(relid) || lakets_relation_ownercheck(relid, GetUserId());
+}
+
 static int64
 bucket_start(const Rollup *r, int64 t)
 {
@@ -81,6 +93,30 @@ bucket_end_before(const Rollup *r, int64 t)
 	if (t == DT_NOBEGIN || t == DT_NOEND)
 		return t;
 	return lakets_bucket_add(bucket_start(r, t - 1), &r->bucket_interval, 1);
+}
+
+/*
+ * Whether the RollUp still owes a recomputation of any bucket overlapping
+ * [start, end): pending ranges of its own log, of the source's log, or of
+ * this transaction. Retention must not drop data such a bucket needs.
+ */
+bool
+rollup_has_pending(const Rollup *r, int64 start, int64 end)
+{
+	int64		lo = bucket_start(r, start);
+	int64		hi = bucket_end_before(r, end);
+	ListCell   *lc;
+
+	invalidation_flush();
+	catalog_move_source_invalidations(r->source_schema, r->source_table);
+	foreach(lc, catalog_rollup_invalidations(r->id))
+	{
+		PendingRange *p = lfirst(lc);
+
+		if (p->start < hi && p->end > lo)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -339,78 +375,87 @@ lakets_refresh_rollup(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(refreshed);
 }
 
+typedef struct RefreshWork
+{
+	const char *name;
+	bool		refreshed;
+} RefreshWork;
+
+static void
+refresh_work(void *arg)
+{
+	RefreshWork *w = arg;
+
+	/* re-read: an earlier refresh of a cascade changed the registry */
+	w->refreshed = rollup_refresh(catalog_get_rollup(w->name, false));
+}
+
+/*
+ * Refresh one RollUp in a subtransaction; a failure is reported as a
+ * WARNING and returned. *refreshed and *ms tell what happened.
+ */
+ErrorData *
+rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms)
+{
+	RefreshWork w = {r->name, false};
+	instr_time	start,
+				elapsed;
+	ErrorData  *edata;
+
+	INSTR_TIME_SET_CURRENT(start);
+	edata = lakets_run_isolated(refresh_work, &w);
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	*refreshed = w.refreshed;
+	*ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	if (edata != NULL)
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not refresh rollup \"%s\": %s", r->name, edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+	return edata;
+}
+
+/* The RollUps a cascade refreshes, in order: p_name and its dependents, or all. */
+List *
+rollup_cascade_order(const char *name)
+{
+	List	   *all = catalog_list_rollups();
+
+	return rollup_topological_order(name ? with_dependents(all, name) : all);
+}
+
 /*
  * SQL: lakets.refresh_rollup_cascade(p_name) -> (rollup_name, refreshed,
- * refresh_ms). Each RollUp is refreshed in a subtransaction: one that fails
- * is reported as a WARNING (refreshed false) and the others go on.
+ * refresh_ms). One RollUp that fails does not stop the others.
  */
 PG_FUNCTION_INFO_V1(lakets_refresh_rollup_cascade);
 Datum
 lakets_refresh_rollup_cascade(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext callercxt;
-	ResourceOwner owner = CurrentResourceOwner;
-	List	   *all;
-	List	   *order;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	callercxt = CurrentMemoryContext;
 	SPI_connect();
-	all = catalog_list_rollups();
-	if (PG_ARGISNULL(0))
-		order = rollup_topological_order(all);
-	else
-		order = rollup_topological_order(with_dependents(all, lakets_text_arg(fcinfo, 0, "p_name")));
-
-	foreach(lc, order)
+	foreach(lc, rollup_cascade_order(PG_ARGISNULL(0) ? NULL :
+									 lakets_text_arg(fcinfo, 0, "p_name")))
 	{
 		Rollup	   *r = lfirst(lc);
-		MemoryContext loopcxt = CurrentMemoryContext;
-		instr_time	start,
-					elapsed;
-		volatile bool refreshed = false;
+		bool		refreshed;
+		double		ms;
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		INSTR_TIME_SET_CURRENT(start);
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(loopcxt);
-		PG_TRY();
-		{
-			/* re-read: an earlier refresh of the cascade changed the registry */
-			refreshed = rollup_refresh(catalog_get_rollup(r->name, false));
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(loopcxt);
-			CurrentResourceOwner = owner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(loopcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(loopcxt);
-			CurrentResourceOwner = owner;
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("could not refresh rollup \"%s\": %s", r->name, edata->message),
-					 edata->detail ? errdetail("%s", edata->detail) : 0,
-					 edata->hint ? errhint("%s", edata->hint) : 0));
-		}
-		PG_END_TRY();
-		INSTR_TIME_SET_CURRENT(elapsed);
-		INSTR_TIME_SUBTRACT(elapsed, start);
-
+		/* all RollUps: those of tables the caller owns */
+		if (PG_ARGISNULL(0) && !rollup_owned(r))
+			continue;
+		(void) rollup_refresh_isolated(r, &refreshed, &ms);
 		values[0] = CStringGetTextDatum(r->name);
 		values[1] = BoolGetDatum(refreshed);
-		values[2] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
-		MemoryContextSwitchTo(callercxt);
+		values[2] = Float8GetDatum(ms);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextSwitchTo(loopcxt);
 	}
 	SPI_finish();
 	return (Datum) 0;

@@ -10,10 +10,14 @@
 
 extern Oid	rollup_table_relid(const Rollup *r);
 extern void rollup_check_owner(const Rollup *r);
+extern bool rollup_owned(const Rollup *r);
 extern RangeSet *rollup_gone_ranges(const Rollup *r);
+extern bool rollup_has_pending(const Rollup *r, int64 start, int64 end);
 extern void rollup_recompute(const Rollup *r, const RangeSet *dirty);
 extern void rollup_update_watermark(const Rollup *r);
 extern bool rollup_refresh(const Rollup *r);
 extern List *rollup_topological_order(List *rollups);
+extern List *rollup_cascade_order(const char *name);
+extern ErrorData *rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms);
 
 #endif							/* LAKETS_REFRESH_H */

@@ -355,6 +355,7 @@ drop_one(const Rollup *r)
 		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
 					 quote_qualified_identifier(r->rollup_schema, r->rollup_table));
 	}
+	catalog_delete_retention(r->rollup_schema, r->rollup_table);
 	catalog_delete_rollup(r->id);
 
 	foreach(lc, catalog_list_rollups())

@@ -96,7 +96,7 @@ ROLLBACK;
 SELECT count(*) AS log_rows FROM lakets._source_invalidation_log;
 SELECT rollup_name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
 SELECT * FROM rollups_match();
-SELECT * FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
+SELECT rollup_name, refreshed, refresh_ms >= 0 AS timed FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
 SELECT * FROM rollups_match();
 SELECT rollup_name, pending_ranges FROM lakets.show_rollups();
 -- nothing left to do
@@ -205,7 +205,9 @@ SELECT lakets.drop_rollup('m_1h');
 SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02', '2021-03-03');
 SELECT lakets.disable_rollup_invalidation('m_1h');
 SELECT lakets.create_rollup('mine', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
+-- all RollUps: only those of tables the caller owns; a named one: reported
 SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1h');
 RESET ROLE;
 DROP ROLE lakets_regress_other;
 

@@ -1,0 +1,417 @@
+/*
+ * retention.c
+ *	  Retention policies for ChronoTables and RollUp tables, and enforcing
+ *	  them.
+ *
+ * For a ChronoTable, a chunk is dropped only when its whole range ends at or
+ * before now() - drop_after (in UTC). Before a chunk goes, every RollUp
+ * reading the table must have recomputed the buckets overlapping it: pending
+ * ranges there are refreshed first, and checked again once the locks are
+ * held (a row may have committed in between); if a RollUp is still owed
+ * something, the chunk is kept and reported (fail closed). Locks are taken
+ * with the bounded wait of lakets.lock_timeout; a chunk whose lock is not
+ * granted in time is skipped and reported instead of queueing behind a long
+ * query and blocking every insert behind itself.
+ *
+ * For a RollUp table, whole buckets older than the cutoff are deleted, after
+ * the RollUps reading it have caught up; the RollUp records that its data
+ * before the cutoff is gone, so that RollUps reading it never recompute
+ * those buckets from what is left.
+ *
+ * Each chunk is handled in a subtransaction: one failure does not stop the
+ * others.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "args.h"
+#include "catalog.h"
+#include "chunk.h"
+#include "compat.h"
+#include "isolate.h"
+#include "lockwait.h"
+#include "refresh.h"
+#include "retention.h"
+#include "spi_exec.h"
+#include "timebucket.h"
+
+/* The UTC instant now() - drop_after, independent of the session TimeZone. */
+static int64
+cutoff_of(const RetentionPolicy *p)
+{
+	return DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
+												 TimestampGetDatum(GetCurrentTransactionStartTimestamp()),
+												 IntervalPGetDatum(&p->drop_after)));
+}
+
+static RetentionAction *
+action(const char *schema_name, const char *table_name, const char *chunk_name,
+	   bool has_range, int64 start, int64 end, const char *what)
+{
+	RetentionAction *a = palloc0(sizeof(RetentionAction));
+
+	a->table_name = quote_qualified_identifier(schema_name, table_name);
+	a->chunk_name = chunk_name ? pstrdup(chunk_name) : NULL;
+	a->has_range = has_range;
+	a->range_start = start;
+	a->range_end = end;
+	a->action = what;
+	return a;
+}
+
+/* The RollUps that read a table. */
+static List *
+readers_of(const char *schema_name, const char *table_name)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, catalog_list_rollups())
+	{
+		Rollup	   *r = lfirst(lc);
+
+		if (strcmp(r->source_schema, schema_name) == 0 &&
+			strcmp(r->source_table, table_name) == 0)
+			result = lappend(result, r);
+	}
+	return result;
+}
+
+/* Whether some reader still owes a recomputation over [start, end). */
+static bool
+readers_pending(List *readers, int64 start, int64 end)
+{
+	ListCell   *lc;
+
+	foreach(lc, readers)
+		if (rollup_has_pending(lfirst(lc), start, end))
+			return true;
+	return false;
+}
+
+/* Refresh the readers owing something over [start, end); skips are fine. */
+static void
+catch_up_readers(List *readers, int64 start, int64 end)
+{
+	ListCell   *lc;
+
+	foreach(lc, readers)
+	{
+		Rollup	   *r = lfirst(lc);
+
+		if (rollup_has_pending(r, start, end))
+			(void) rollup_refresh(catalog_get_rollup(r->name, false));
+	}
+}
+
+typedef struct ChunkWork
+{
+	const ChronoTable *ct;
+	const ChunkMeta *chunk;
+	List	   *readers;
+	bool		force;
+	const char *result;
+} ChunkWork;
+
+static void
+drop_chunk_work(void *arg)
+{
+	ChunkWork  *w = arg;
+
+	catch_up_readers(w->readers, w->chunk->start, w->chunk->end);
+	/* the locks first: nothing can be written to the chunk after this */
+	lakets_lock_relation(chunk_parent_relid(w->ct, false), AccessExclusiveLock);
+	if (!w->force && readers_pending(w->readers, w->chunk->start, w->chunk->end))
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
+	chunk_drop(w->ct, w->chunk);
+	w->result = "dropped";
+}
+
+static List *
+enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool force)
+{
+	List	   *result = NIL;
+	List	   *readers = readers_of(ct->schema_name, ct->table_name);
+	ListCell   *lc;
+
+	foreach(lc, catalog_list_chunks(ct->id, PG_INT64_MIN, cutoff))
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+		ChunkWork	w = {ct, chunk, readers, force, NULL};
+		ErrorData  *edata;
+
+		if (chunk->dropped || chunk->end > cutoff)
+			continue;
+		if (dry_run)
+		{
+			w.result = readers_pending(readers, chunk->start, chunk->end) ?
+				"would_refresh_then_drop" : "would_drop";
+		}
+		else if ((edata = lakets_run_isolated(drop_chunk_work, &w)) != NULL)
+		{
+			if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+				w.result = "skipped_locked";
+			else
+			{
+				w.result = "error";
+				ereport(WARNING,
+						(errcode(edata->sqlerrcode),
+						 errmsg("could not drop chunk \"%s\": %s", chunk->chunk_name, edata->message),
+						 edata->detail ? errdetail("%s", edata->detail) : 0,
+						 edata->hint ? errhint("%s", edata->hint) : 0));
+			}
+		}
+		result = lappend(result, action(ct->schema_name, ct->table_name, chunk->chunk_name,
+										true, chunk->start, chunk->end, w.result));
+	}
+	return result;
+}
+
+typedef struct RollupWork
+{
+	const Rollup *r;
+	List	   *readers;
+	int64		cutoff;
+	bool		force;
+	const char *result;
+} RollupWork;
+
+static void
+delete_buckets_work(void *arg)
+{
+	RollupWork *w = arg;
+	Oid			types[1] = {w->r->bucket_type};
+	Datum		values[1] = {lakets_utc_to_time(w->cutoff, w->r->bucket_type)};
+
+	catch_up_readers(w->readers, DT_NOBEGIN, w->cutoff);
+	lakets_lock_relation(rollup_table_relid(w->r), ExclusiveLock);
+	if (!w->force && readers_pending(w->readers, DT_NOBEGIN, w->cutoff))
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
+	/* first, so that the readers never recompute what goes now */
+	catalog_set_rollup_dropped_before(w->r->id, w->cutoff);
+	lakets_exec_args(psprintf("DELETE FROM %s WHERE %s < $1",
+							  quote_qualified_identifier(w->r->rollup_schema, w->r->rollup_table),
+							  quote_identifier(w->r->bucket_column)),
+					 1, types, values, NULL, SPI_OK_DELETE);
+	w->result = SPI_processed > 0 ? "deleted_buckets" : "nothing_to_delete";
+}
+
+static List *
+enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
+{
+	/* whole buckets only: those ending at or before the cutoff */
+	int64		aligned = lakets_bucket_start_origin(cutoff, &r->bucket_interval, r->bucket_origin);
+	RollupWork	w = {r, readers_of(r->rollup_schema, r->rollup_table), aligned, force, NULL};
+	ErrorData  *edata;
+
+	if (dry_run)
+		w.result = "would_delete_buckets";
+	else if ((edata = lakets_run_isolated(delete_buckets_work, &w)) != NULL)
+	{
+		w.result = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "skipped_locked" : "error";
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("could not apply retention to rollup \"%s\": %s", r->name,
+							edata->message)));
+	}
+	return list_make1(action(r->rollup_schema, r->rollup_table, NULL, true, DT_NOBEGIN,
+							 aligned, w.result));
+}
+
+/*
+ * Apply one policy; tables the caller does not own are skipped when
+ * "all" is set and an error otherwise.
+ */
+static List *
+enforce_policy(const RetentionPolicy *p, bool dry_run, bool force, bool all)
+{
+	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
+	Rollup	   *r = ct ? NULL : catalog_get_rollup_by_table(p->schema_name, p->table_name);
+	Oid			relid = InvalidOid;
+	Oid			nsp = get_namespace_oid(p->schema_name, true);
+
+	if (OidIsValid(nsp))
+		relid = get_relname_relid(p->table_name, nsp);
+	if ((ct == NULL && r == NULL) || !OidIsValid(relid))
+		return list_make1(action(p->schema_name, p->table_name, NULL, false, 0, 0,
+								 "skipped_missing_table"));
+	if (all && !lakets_relation_ownercheck(relid, GetUserId()))
+		return NIL;
+	lakets_check_owner(relid);
+	if (ct != NULL)
+		return enforce_chronotable(ct, cutoff_of(p), dry_run, force);
+	return enforce_rollup(r, cutoff_of(p), dry_run, force);
+}
+
+/* Every policy (or the one of schema_name.table_name when given). */
+List *
+retention_enforce_all(bool dry_run, bool force, const char *schema_name, const char *table_name)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (table_name != NULL)
+		return enforce_policy(catalog_get_retention(schema_name, table_name, false),
+							  dry_run, force, false);
+	foreach(lc, catalog_list_retention())
+		result = list_concat(result, enforce_policy(lfirst(lc), dry_run, force, true));
+	return result;
+}
+
+/* The table of a new policy: a ChronoTable or a RollUp table the caller owns. */
+static Oid
+policy_table(const char *schema_name, const char *table_name)
+{
+	Oid			relid = lakets_resolve_table(schema_name, table_name);
+
+	if (catalog_get_chronotable(schema_name, table_name, true) == NULL &&
+		catalog_get_rollup_by_table(schema_name, table_name) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("table \"%s.%s\" is neither a chronotable nor a rollup table",
+						schema_name, table_name),
+				 errhint("Retention applies to tables converted with lakets.create_chronotable() "
+						 "and to the _rollup_<name> tables of RollUps.")));
+	lakets_check_owner(relid);
+	return relid;
+}
+
+static Interval *
+drop_after_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Interval   *iv = lakets_interval_arg(fcinfo, argno, "p_drop_after");
+
+	if (iv->month < 0 || iv->day < 0 || iv->time < 0 ||
+		(iv->month == 0 && iv->day == 0 && iv->time == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_drop_after must be positive"),
+				 errhint("Use e.g. '30 days' or '1 year'.")));
+	return iv;
+}
+
+/* SQL: lakets.add_retention_policy(p_table_name, p_drop_after, p_schema_name) -> id */
+PG_FUNCTION_INFO_V1(lakets_add_retention_policy);
+Datum
+lakets_add_retention_policy(PG_FUNCTION_ARGS)
+{
+	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
+	Interval   *drop_after = drop_after_arg(fcinfo, 1);
+	char	   *schema_name = lakets_text_arg(fcinfo, 2, "p_schema_name");
+	int32		id;
+
+	SPI_connect();
+	(void) policy_table(schema_name, table_name);
+	if (catalog_get_retention(schema_name, table_name, true) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("table \"%s.%s\" already has a retention policy", schema_name, table_name),
+				 errhint("Change it with lakets.alter_retention_policy(), or remove it first.")));
+	id = catalog_insert_retention(schema_name, table_name, drop_after);
+	SPI_finish();
+	PG_RETURN_INT32(id);
+}
+
+/* SQL: lakets.alter_retention_policy(p_table_name, p_drop_after, p_schema_name) */
+PG_FUNCTION_INFO_V1(lakets_alter_retention_policy);
+Datum
+lakets_alter_retention_policy(PG_FUNCTION_ARGS)
+{
+	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
+	Interval   *drop_after = drop_after_arg(fcinfo, 1);
+	char	   *schema_name = lakets_text_arg(fcinfo, 2, "p_schema_name");
+
+	SPI_connect();
+	(void) policy_table(schema_name, table_name);
+	catalog_update_retention(catalog_get_retention(schema_name, table_name, false)->id,
+							 drop_after);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* SQL: lakets.remove_retention_policy(p_table_name, p_schema_name) */
+PG_FUNCTION_INFO_V1(lakets_remove_retention_policy);
+Datum
+lakets_remove_retention_policy(PG_FUNCTION_ARGS)
+{
+	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
+	char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
+
+	SPI_connect();
+	(void) catalog_get_retention(schema_name, table_name, false);
+	lakets_check_owner(lakets_resolve_table(schema_name, table_name));
+	catalog_delete_retention(schema_name, table_name);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* SQL: lakets.execute_retention(p_table_name, p_schema_name, p_force) -> chunks dropped */
+PG_FUNCTION_INFO_V1(lakets_execute_retention);
+Datum
+lakets_execute_retention(PG_FUNCTION_ARGS)
+{
+	char	   *table_name = PG_ARGISNULL(0) ? NULL : lakets_text_arg(fcinfo, 0, "p_table_name");
+	char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
+	bool		force;
+	int32		dropped = 0;
+	ListCell   *lc;
+
+	lakets_require_arg(fcinfo, 2, "p_force");
+	force = PG_GETARG_BOOL(2);
+	SPI_connect();
+	foreach(lc, retention_enforce_all(false, force, schema_name, table_name))
+	{
+		RetentionAction *a = lfirst(lc);
+
+		if (strcmp(a->action, "dropped") == 0)
+			dropped++;
+	}
+	SPI_finish();
+	PG_RETURN_INT32(dropped);
+}
+
+/* SQL: lakets.enforce_retention(p_dry_run) -> one row per chunk considered */
+PG_FUNCTION_INFO_V1(lakets_enforce_retention);
+Datum
+lakets_enforce_retention(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		dry_run;
+	ListCell   *lc;
+
+	lakets_require_arg(fcinfo, 0, "p_dry_run");
+	dry_run = PG_GETARG_BOOL(0);
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	foreach(lc, retention_enforce_all(dry_run, false, NULL, NULL))
+	{
+		RetentionAction *a = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, a->chunk_name == NULL, !a->has_range, !a->has_range, false};
+
+		values[0] = CStringGetTextDatum(a->table_name);
+		values[1] = a->chunk_name ? CStringGetTextDatum(a->chunk_name) : (Datum) 0;
+		values[2] = TimestampTzGetDatum(a->range_start);
+		values[3] = TimestampTzGetDatum(a->range_end);
+		values[4] = CStringGetTextDatum(a->action);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

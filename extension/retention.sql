@@ -1,0 +1,83 @@
+-- retention.sql: retention policies for ChronoTables and RollUp tables.
+
+CREATE TABLE lakets._retention_policy (
+	id				serial PRIMARY KEY,
+	schema_name		name NOT NULL,
+	table_name		name NOT NULL,
+	drop_after		interval NOT NULL CHECK (drop_after > '0'),
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (schema_name, table_name)
+);
+
+COMMENT ON TABLE lakets._retention_policy IS
+	'One retention policy per ChronoTable or RollUp table: data older than drop_after is dropped.';
+
+SELECT pg_catalog.pg_extension_config_dump('lakets._retention_policy', '');
+SELECT pg_catalog.pg_extension_config_dump('lakets._retention_policy_id_seq', '');
+REVOKE ALL ON lakets._retention_policy FROM PUBLIC;
+GRANT SELECT ON lakets._retention_policy TO PUBLIC;
+
+CREATE FUNCTION lakets.add_retention_policy(
+	p_table_name text,
+	p_drop_after interval,
+	p_schema_name text DEFAULT 'public')
+RETURNS integer AS 'MODULE_PATHNAME', 'lakets_add_retention_policy'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lakets.add_retention_policy(text, interval, text) IS
+	'Drop the data of a ChronoTable or RollUp table once it is older than p_drop_after; one policy per table. Returns the policy id.';
+
+CREATE FUNCTION lakets.alter_retention_policy(
+	p_table_name text,
+	p_drop_after interval,
+	p_schema_name text DEFAULT 'public')
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_alter_retention_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.remove_retention_policy(
+	p_table_name text,
+	p_schema_name text DEFAULT 'public')
+RETURNS void AS 'MODULE_PATHNAME', 'lakets_remove_retention_policy'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION lakets.show_retention_policy(
+	p_table_name text DEFAULT NULL,
+	p_schema_name text DEFAULT 'public')
+RETURNS TABLE (schema_name text, table_name text, kind text, drop_after interval,
+	cutoff timestamptz, created_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT p.schema_name::text, p.table_name::text,
+		CASE WHEN EXISTS (SELECT 1 FROM lakets._rollup_registry r
+						  WHERE r.rollup_schema = p.schema_name AND r.rollup_table = p.table_name)
+			 THEN 'rollup' ELSE 'chronotable' END,
+		p.drop_after,
+		(now() AT TIME ZONE 'UTC' - p.drop_after) AT TIME ZONE 'UTC',
+		p.created_at
+	FROM lakets._retention_policy p
+	WHERE p_table_name IS NULL
+	   OR (p.table_name = p_table_name AND p.schema_name = p_schema_name)
+	ORDER BY 1, 2
+$$;
+
+CREATE FUNCTION lakets.execute_retention(
+	p_table_name text DEFAULT NULL,
+	p_schema_name text DEFAULT 'public',
+	p_force boolean DEFAULT false)
+RETURNS integer AS 'MODULE_PATHNAME', 'lakets_execute_retention'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION lakets.execute_retention(text, text, boolean) IS
+	'Apply the retention policy of one table, or of all (NULL); returns the number of chunks dropped.';
+
+CREATE FUNCTION lakets.enforce_retention(p_dry_run boolean DEFAULT false)
+RETURNS TABLE (table_name text, chunk_name text, range_start timestamptz,
+	range_end timestamptz, action text)
+AS 'MODULE_PATHNAME', 'lakets_enforce_retention'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION lakets.enforce_retention(boolean) IS
+	'Apply every retention policy; one row per chunk considered with what was done (dropped, would_drop, skipped_locked, skipped_rollup_pending, error ...).';
