@@ -63,9 +63,47 @@ EXPLAIN (COSTS OFF)
 SELECT avg(temperature) FROM readings WHERE ts >= now() - interval '2 days';
 
 \echo
-\echo '== Retention by hand: drop chunks older than 14 days (tombstones stay)'
-SELECT lakets.drop_chunks('readings', '14 days') AS chunks_dropped;
+\echo '== A RollUp: hourly averages per device, kept current incrementally'
+SELECT lakets.create_rollup('readings_hourly', $$
+	SELECT lakets.time_bucket('1 hour', ts) AS bucket, device_id,
+	       count(*) AS n, avg(temperature) AS mean, max(temperature) AS peak
+	FROM readings GROUP BY 1, 2 $$) AS rollup_id;
+SELECT count(*) AS hourly_rows FROM _rollup_readings_hourly;
+
+\echo
+\echo '== Late data arrives for two days a week apart: only those buckets are recomputed'
+INSERT INTO readings VALUES (7, now() - interval '3 days' + interval '1 second', 99.0),
+	(7, now() - interval '10 days' + interval '1 second', 98.0);
+SELECT range_start, range_end FROM lakets._source_invalidation_log;
+\timing on
+SELECT lakets.refresh_rollup('readings_hourly') AS refreshed;
+\timing off
+
+\echo
+\echo '== The real-time view: materialized buckets below the watermark, live above'
+INSERT INTO readings VALUES (3, now(), 25.0);
+SELECT bucket, device_id, n, round(peak::numeric, 1) AS peak
+FROM _rollup_rt_readings_hourly WHERE device_id = 3 ORDER BY bucket DESC LIMIT 2;
+
+\echo
+\echo '== Retention: keep 14 days of readings, 1 year of hourly averages'
+SELECT lakets.add_retention_policy('readings', '14 days') AS policy_id;
+SELECT lakets.add_retention_policy('_rollup_readings_hourly', '1 year') AS policy_id;
+SELECT action, count(*) AS chunks FROM lakets.enforce_retention(p_dry_run => true) GROUP BY 1;
+
+\echo
+\echo '== One call for the scheduler: SELECT * FROM lakets.run_maintenance()'
+SELECT step, action, count(*) AS objects FROM lakets.run_maintenance() GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT job, status, chunks_created, rollups_refreshed, chunks_dropped FROM lakets.job_history;
 SELECT status, count(*) AS chunks, sum(row_count) AS rows
 FROM lakets.show_chunks('readings') GROUP BY status ORDER BY status;
-SELECT count(*) AS rows_left FROM readings;
+SELECT count(*) AS hourly_rows_kept, min(bucket)::date AS oldest_hour FROM _rollup_readings_hourly;
 SQL
+
+echo
+echo "== The same job from lakets-helper, as a cron job would run it (plain PostgreSQL mode)"
+if [ -x helper/lakets-helper ]; then
+	helper/lakets-helper --dbname=lakets_demo run maintenance
+else
+	echo "(helper/lakets-helper is not built)"
+fi
