@@ -30,7 +30,7 @@ as_pg() {
 
 free_port() {
 	local p
-	for p in $(seq 54320 54399); do
+	for p in $(seq "${1:-54320}" 54399); do
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
 			[ ! -e "/tmp/.s.PGSQL.$p" ]; then
 			echo "$p"
@@ -71,7 +71,6 @@ start() {
 	fi
 
 	local port
-	port=$(free_port)
 	as_pg "$pgbin/initdb" -D "$data" -U postgres -A trust -E UTF8 \
 		--locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 ||
 		{ cat "$tmp/initdb.log" >&2; exit 1; }
@@ -83,7 +82,7 @@ start() {
 	as_pg tee -a "$data/postgresql.conf" >/dev/null <<CONF
 # added by test/cluster.sh
 listen_addresses = '127.0.0.1'
-port = $port
+include_if_exists = 'port.conf'
 unix_socket_directories = '$sock'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
@@ -106,8 +105,21 @@ hostssl all all 127.0.0.1/32   scram-sha-256
 host    all all 127.0.0.1/32   scram-sha-256
 HBA
 
-	as_pg "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null ||
-		{ cat "$data/server.log" >&2; exit 1; }
+	# Another cluster may take the port we found free before we bind it
+	# (tests of several developers, or CI, at once): then try the next one.
+	local attempt next=54320
+	for attempt in 1 2 3 4 5 6 7 8; do
+		port=$(free_port "$next") || exit 1
+		echo "port = $port" | as_pg tee "$data/port.conf" >/dev/null
+		if as_pg "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null; then
+			break
+		fi
+		if [ "$attempt" -eq 8 ] || ! grep -q "could not create any TCP/IP sockets\|Address already in use" "$data/server.log"; then
+			cat "$data/server.log" >&2
+			exit 1
+		fi
+		next=$((port + 1))
+	done
 
 	cat >"$envfile" <<ENV
 export PGHOST='$sock'
