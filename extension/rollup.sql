@@ -10,7 +10,7 @@ CREATE TABLE lakets._rollup_registry (
 	source_table		name NOT NULL,
 	source_time_column	name NOT NULL,
 	source_time_type	text NOT NULL,
-	source_rollup_id	integer REFERENCES lakets._rollup_registry (id),
+	source_rollup_id	integer,	-- kept consistent by lakets (no self-reference: pg_dump warns)
 	rollup_schema		name NOT NULL,
 	rollup_table		name NOT NULL,
 	bucket_column		name NOT NULL,
