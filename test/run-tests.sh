@@ -15,7 +15,8 @@ trap 'bash test/cluster.sh stop >/dev/null' EXIT
 . .tmp/cluster.env
 export LAKETS_HELPER="$top/helper/lakets-helper"
 
-pgxs=$(dirname "$(pg_config --pgxs)")/..
+# pg_config --pgxs is <pgxs>/src/makefiles/pgxs.mk
+pgxs=$(dirname "$(dirname "$(dirname "$(pg_config --pgxs)")")")
 passed=0 failed=0 skipped=0
 
 # pg_regress (and pg_isolation_regress) close with "All N tests passed." or
