@@ -126,8 +126,9 @@ usage(void)
 	printf("  %d  authentication or permission error (HTTP 401/403, Postgres login refused)\n", EXIT_AUTH);
 	printf("  %d  connection error: network, TLS, timeout, deadline, server error (5xx\n"
 		   "     after retries) or a malformed answer\n", EXIT_CONN);
-	printf("  %d  partial success: the job reported skipped or failed steps, or with\n"
-		   "     --every some runs failed\n", EXIT_PARTIAL);
+	printf("  %d  partial success: a run job reported skipped or failed steps (a row\n"
+		   "     saying so, or a server WARNING), check found no lakets extension, or\n"
+		   "     with --every some runs failed\n", EXIT_PARTIAL);
 	printf("\nSee docs/helper.md for authentication, permissions and scheduling examples.\n");
 }
 

@@ -121,14 +121,26 @@ is_numeric_type(Oid t)
 		t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
 }
 
+/*
+ * The outcome columns of lakets' job functions: run_maintenance() and
+ * enforce_retention() report each step's "action" (ok, created, dropped,
+ * skipped, skipped_locked, error, ...); others may say "status".
+ */
 static bool
-status_is_partial(const char *v)
+is_outcome_column(const char *name)
 {
-	static const char *const words[] = {
-		"skipped", "skip", "error", "failed", "failure", "partial", NULL
-	};
+	return strcasecmp(name, "action") == 0 || strcasecmp(name, "status") == 0 ||
+		strcasecmp(name, "outcome") == 0 || strcasecmp(name, "result") == 0;
+}
+
+static bool
+outcome_is_partial(const char *v)
+{
+	static const char *const words[] = {"error", "failed", "failure", "partial", NULL};
 	int			i;
 
+	if (strncasecmp(v, "skip", 4) == 0)
+		return true;
 	for (i = 0; words[i]; i++)
 		if (strcasecmp(v, words[i]) == 0)
 			return true;
@@ -272,10 +284,10 @@ report_rows(const PGresult *res, bool json)
 	{
 		const char *name = PQfname(res, c);
 
-		if (strcasecmp(name, "status") != 0 && strcasecmp(name, "outcome") != 0)
+		if (!is_outcome_column(name))
 			continue;
 		for (r = 0; r < PQntuples(res); r++)
-			if (!PQgetisnull(res, r, c) && status_is_partial(PQgetvalue(res, r, c)))
+			if (!PQgetisnull(res, r, c) && outcome_is_partial(PQgetvalue(res, r, c)))
 				partial = true;
 	}
 	return partial;

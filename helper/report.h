@@ -40,7 +40,8 @@ extern void sanitize_text(char *buf, size_t bufsize, const char *src, size_t len
 /*
  * Print a result set.  Human mode: an aligned table and a row count.
  * JSON mode: one object per row, typed by column type.  Returns true when
- * a row reports something skipped or failed (a "status" column saying so).
+ * a row reports something skipped or failed (an "action", "status",
+ * "outcome" or "result" column saying skipped..., error or failed).
  */
 extern bool report_rows(const PGresult *res, bool json);
 

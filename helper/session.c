@@ -451,9 +451,10 @@ session_run(session *s, const char *sql, const char *job)
 			return EXIT_CONN;
 		}
 	}
-	if (rc == EXIT_OK && (partial || (job && s->warnings > 0)))
+	/* only lakets' job functions give "action" and WARNINGs this meaning */
+	if (rc == EXIT_OK && job && (partial || s->warnings > 0))
 	{
-		log_warning("%s completed, but reported skipped or failed steps", job ? job : "the statement");
+		log_warning("%s completed, but reported skipped or failed steps", job);
 		rc = EXIT_PARTIAL;
 	}
 	return rc;

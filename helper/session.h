@@ -42,11 +42,11 @@ extern int	session_open(session *s, const config *cfg, const deadline *dl,
 extern void session_close(session *s);
 
 /*
- * Run sql (one or more statements) and print every result; rows are
- * checked for skipped or failed steps.  Returns EXIT_OK, EXIT_PARTIAL,
- * EXIT_JOB, or EXIT_CONN when the connection broke or the deadline passed.
- * For a job (job != NULL), a server WARNING also makes it EXIT_PARTIAL:
- * lakets reports a table it had to skip that way.
+ * Run sql (one or more statements) and print every result.  Returns
+ * EXIT_OK, EXIT_JOB, or EXIT_CONN when the connection broke or the deadline
+ * passed.  For a lakets job (job != NULL) it returns EXIT_PARTIAL when a
+ * row reports a step skipped or failed, or the server raised a WARNING
+ * (lakets reports a table it had to skip that way).
  */
 extern int	session_run(session *s, const char *sql, const char *job);
 

@@ -532,8 +532,41 @@ expect_rc 5
 expect_err '^lakets-helper: warning: server: could not ensure chunks of chronotable "public.metrics"'
 expect_err '^lakets-helper: warning: partitions completed, but reported skipped or failed steps$'
 verdict "jobs: a table lakets had to skip (lock held elsewhere) -> partial success, exit 5"
-psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'helper_test_locker'" >/dev/null
-wait "$lockpid" 2>/dev/null
+
+# stop_lockers: end the sessions started with application_name helper_test_locker
+stop_lockers() {
+	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'helper_test_locker'" >/dev/null
+	wait "$@" 2>/dev/null
+}
+if has_function run_maintenance; then
+	# the table is still locked: maintenance reports its partitions step failed
+	scenario partial_maintenance
+	hx partial_maintenance "${DBX[@]}" -- --json run maintenance
+	expect_rc 5
+	expect_out '"step":"partitions","object":"public.metrics","action":"(error|skipped[a-z_]*)"'
+	verdict "jobs: run maintenance reporting a step it could not do -> partial success, exit 5"
+	stop_lockers "$lockpid"
+
+	# a maintenance run in an open transaction keeps others out: ours is
+	# skipped (an "action" row, no WARNING)
+	PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+		-c "BEGIN; SELECT count(*) FROM lakets.run_maintenance('rollups'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+	lockpid=$!
+	for _ in $(seq 1 100); do
+		[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = 'helper_test_locker'")" != 0 ] && break
+		sleep 0.1
+	done
+	scenario maintenance_skipped
+	hx maintenance_skipped "${DBX[@]}" -- run maintenance
+	expect_rc 5
+	expect_out '^ maintenance +\| +\| skipped '
+	expect_no_err 'warning: server:'
+	expect_err 'maintenance completed, but reported skipped or failed steps'
+	verdict "jobs: run maintenance skipped (another run in progress) -> partial success, exit 5"
+else
+	skip "jobs: run maintenance partial success" "lakets.run_maintenance() does not exist yet"
+fi
+stop_lockers "$lockpid"
 
 hx plain "${PLAIN[@]}" -- run partitions
 expect_rc 0
