@@ -259,18 +259,82 @@ enforce_policy(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 	return enforce_rollup(r, cutoff_of(p), dry_run, force);
 }
 
+typedef struct CatchUpWork
+{
+	List	   *readers;
+	int64		start;
+	int64		end;
+} CatchUpWork;
+
+static void
+catch_up_work(void *arg)
+{
+	CatchUpWork *w = arg;
+
+	catch_up_readers(w->readers, w->start, w->end);
+}
+
+/*
+ * Refresh, before any chunk is dropped, the RollUps owed something over the
+ * expired chunks of a policy. The ACCESS EXCLUSIVE lock taken to drop a
+ * chunk lasts until the end of the transaction: doing every refresh first
+ * keeps the time each table stays locked down to the drops themselves.
+ * A failure here is only reported: the drop phase checks again.
+ */
+static void
+catch_up_policy(const RetentionPolicy *p)
+{
+	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
+	int64		cutoff = cutoff_of(p);
+	CatchUpWork w = {NIL, PG_INT64_MAX, PG_INT64_MIN};
+	ListCell   *lc;
+
+	if (ct == NULL || !OidIsValid(chunk_parent_relid(ct, true)))
+		return;
+	foreach(lc, catalog_list_chunks(ct->id, PG_INT64_MIN, cutoff))
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		if (chunk->dropped || chunk->end > cutoff)
+			continue;
+		w.start = Min(w.start, chunk->start);
+		w.end = Max(w.end, chunk->end);
+	}
+	if (w.start >= w.end)
+		return;
+	w.readers = readers_of(ct->schema_name, ct->table_name);
+	if (w.readers != NIL)
+		(void) lakets_run_isolated(catch_up_work, &w);
+}
+
+static bool
+owns_policy_table(const RetentionPolicy *p)
+{
+	Oid			nsp = get_namespace_oid(p->schema_name, true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(p->table_name, nsp) : InvalidOid;
+
+	return OidIsValid(relid) && lakets_relation_ownercheck(relid, GetUserId());
+}
+
 /* Every policy (or the one of schema_name.table_name when given). */
 List *
 retention_enforce_all(bool dry_run, bool force, const char *schema_name, const char *table_name)
 {
 	List	   *result = NIL;
+	List	   *policies;
 	ListCell   *lc;
 
 	if (table_name != NULL)
-		return enforce_policy(catalog_get_retention(schema_name, table_name, false),
-							  dry_run, force, false);
-	foreach(lc, catalog_list_retention())
-		result = list_concat(result, enforce_policy(lfirst(lc), dry_run, force, true));
+		policies = list_make1(catalog_get_retention(schema_name, table_name, false));
+	else
+		policies = catalog_list_retention();
+	if (!dry_run)
+		foreach(lc, policies)
+			if (owns_policy_table(lfirst(lc)))
+				catch_up_policy(lfirst(lc));
+	foreach(lc, policies)
+		result = list_concat(result, enforce_policy(lfirst(lc), dry_run, force,
+													table_name == NULL));
 	return result;
 }
 
