@@ -473,34 +473,33 @@ catalog_set_rollup_refreshed(int32 id, bool has_watermark, int64 watermark)
 				   2, types, values, nulls, SPI_OK_UPDATE);
 }
 
+/* Set one column of a RollUp's registry row; column is a constant of ours. */
+static void
+set_rollup_column(int32 id, const char *column, Oid type, Datum value)
+{
+	Oid			types[2] = {INT4OID, type};
+	Datum		values[2] = {Int32GetDatum(id), value};
+
+	registry_write(psprintf("UPDATE lakets._rollup_registry SET %s = $2 WHERE id = $1", column),
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
 void
 catalog_set_rollup_enabled(int32 id, bool enabled)
 {
-	Oid			types[2] = {INT4OID, BOOLOID};
-	Datum		values[2] = {Int32GetDatum(id), BoolGetDatum(enabled)};
-
-	registry_write("UPDATE lakets._rollup_registry SET invalidation_enabled = $2 WHERE id = $1",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+	set_rollup_column(id, "invalidation_enabled", BOOLOID, BoolGetDatum(enabled));
 }
 
 void
 catalog_set_rollup_lag(int32 id, const Interval *lag)
 {
-	Oid			types[2] = {INT4OID, INTERVALOID};
-	Datum		values[2] = {Int32GetDatum(id), IntervalPGetDatum(lag)};
-
-	registry_write("UPDATE lakets._rollup_registry SET refresh_lag = $2 WHERE id = $1",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+	set_rollup_column(id, "refresh_lag", INTERVALOID, IntervalPGetDatum(lag));
 }
 
 void
 catalog_set_rollup_live_query(int32 id, const char *live_query)
 {
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2] = {Int32GetDatum(id), CStringGetTextDatum(live_query)};
-
-	registry_write("UPDATE lakets._rollup_registry SET live_query = $2 WHERE id = $1",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+	set_rollup_column(id, "live_query", TEXTOID, CStringGetTextDatum(live_query));
 }
 
 /* One row per range touched in a source table by a committing transaction. */
