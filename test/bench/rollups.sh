@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# rollups.sh: the RollUp benchmarks of issue 3.
+#
+# Loads LAKETS_BENCH_ROWS (2,000,000) rows of LAKETS_BENCH_DEVICES (50)
+# devices, evenly spread over 30 days, from one data file, into the tables
+# of rollups_setup.sql, and times, inside the server (bench.start() and
+# bench.stop(): clock_timestamp() before the statement and after its commit;
+# a CHECKPOINT before each timed statement):
+#
+#   ingest        COPY of the file into a ChronoTable with two RollUps
+#                 attached (m5, m1h) and into the same ChronoTable with none,
+#                 both emptied first; the two interleaved, the order
+#                 alternating. Target: at most 1.10x.
+#   full_refresh  m5 (5-minute buckets) over all the rows, through the normal
+#                 refresh path (lakets.invalidate_rollup_range(-infinity,
+#                 infinity), then lakets.refresh_rollup()), against
+#                 "INSERT INTO baseline_5m SELECT <m5's query>"; both target
+#                 tables emptied first (TRUNCATE) and with the same unique
+#                 index. Also, for information, lakets.create_rollup() of the
+#                 same query (its initial load, DDL included), dropped again.
+#                 The three in rotating order. Target: refresh at most 1.15x
+#                 the INSERT ... SELECT.
+#   incremental   lakets.refresh_rollup('m5') after an UPDATE of 1% of all
+#                 the rows, all inside one day of the 30 (a different day in
+#                 each rep), in the same loop as full_refresh (each rep: the
+#                 three full variants, then the update and the incremental
+#                 refresh). Target: at most 5% of the full refresh median.
+#
+# Checks (a failure fails the script): row counts and nothing in a default
+# partition after ingest; the ranges COPY logged stay inside the data; after
+# every refresh (and create_rollup) the RollUp equals its query run from
+# scratch, and so does the baseline's table (once); every refresh_rollup()
+# call returns true; every UPDATE changes exactly 1% of the rows; no WARNING
+# or ERROR. A missed target does not fail it: benchmarks report.
+#
+# Knobs: LAKETS_BENCH_ROWS (2000000), LAKETS_BENCH_DEVICES (50),
+# LAKETS_BENCH_INGEST_REPS (7), LAKETS_BENCH_REFRESH_REPS (7).
+#
+# Needs the cluster of test/cluster.sh (PGHOST ...); test/bench/run.sh
+# provides it.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${PGHOST:?rollups: run me from test/bench/run.sh (no cluster environment)}"
+
+rows=${LAKETS_BENCH_ROWS:-2000000}
+devices=${LAKETS_BENCH_DEVICES:-50}
+ingest_reps=${LAKETS_BENCH_INGEST_REPS:-7}
+refresh_reps=${LAKETS_BENCH_REFRESH_REPS:-7}
+days=30
+start='2026-10-01 00:00+00'
+changed=$((rows / 100))
+db=lakets_bench_rollups
+
+fail() {
+	echo "rollups: error: $*" >&2
+	exit 1
+}
+
+q() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# The data file is read and written by the server: it needs a directory the
+# server's OS user can write (as root, the server runs as "postgres").
+work=${LAKETS_TMP:-/tmp}/bench-rollups.$$
+mkdir -p "$work"
+if [ "$(id -u)" -eq 0 ]; then
+	chown postgres: "$work"
+	if ! runuser -u postgres -- test -w "$work"; then
+		rmdir "$work"
+		work=$(mktemp -d /tmp/lakets-bench-rollups.XXXXXX)
+		chown postgres: "$work"
+	fi
+fi
+trap 'rm -rf "$work"' EXIT
+data=$work/metrics.tsv
+
+# Run a psql script; any WARNING or ERROR counts as a failure.
+run_checked() {
+	local log=$work/psql.err
+	if ! q "$@" >/dev/null 2>"$log"; then
+		cat "$log" >&2
+		fail "psql failed"
+	fi
+	if grep -E 'WARNING|ERROR' "$log" >&2; then
+		fail "a statement reported a problem (above)"
+	fi
+}
+
+timed() { # test system rep sql
+	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
+		"$4" "$1" "$2" "$3"
+}
+
+query() { # table width: the RollUps' query
+	echo "SELECT lakets.time_bucket('$2', ts) AS bucket, device, count(*), avg(value), min(value), max(value) FROM public.$1 GROUP BY 1, 2"
+}
+
+echo "rollups: $rows rows, $devices devices, $days days; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+	-c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+	-c "ALTER DATABASE $db SET timezone = 'UTC'" >/dev/null
+t0=$(date +%s)
+run_checked -v start="'$start'" -v days="$days" -f "$here/rollups_setup.sql"
+# Rows in time order, as a feed delivers them: every device once per step.
+run_checked -c "COPY (SELECT timestamptz '$start' + make_interval(secs => (i / $devices) * ($days * 86400.0) / ($rows / $devices)),
+	                      i % $devices, ((i::bigint * 7919) % 100003) / 100.0
+	                 FROM generate_series(0, $rows - 1) AS i) TO '$data'"
+echo "rollups: set up in $(($(date +%s) - t0)) s (data file $(du -m "$data" | cut -f1) MB)"
+q -At -c "SELECT 'rollups: ' || version()" \
+	-c "SELECT 'rollups: ' || string_agg(extname || ' ' || extversion, ', ' ORDER BY extname)
+	        FROM pg_extension WHERE extname = 'lakets'"
+
+# ingest: both tables emptied, the RollUps refreshed (they consume the
+# TRUNCATE's invalidation, so that only the COPY's is pending), one COPY
+# of each.
+t0=$(date +%s)
+for ((r = 1; r <= ingest_reps; r++)); do
+	{
+		echo "TRUNCATE metrics, metrics_plain;"
+		echo "SELECT lakets.refresh_rollup('m5'), lakets.refresh_rollup('m1h');"
+		if ((r % 2)); then
+			timed ingest two_rollups "$r" "COPY metrics FROM '$data'"
+			timed ingest no_rollups "$r" "COPY metrics_plain FROM '$data'"
+		else
+			timed ingest no_rollups "$r" "COPY metrics_plain FROM '$data'"
+			timed ingest two_rollups "$r" "COPY metrics FROM '$data'"
+		fi
+	} | run_checked
+done
+run_checked <<SQL
+SELECT bench.check((SELECT count(*) FROM metrics) = $rows AND (SELECT count(*) FROM metrics_plain) = $rows,
+	'ingest: both tables hold $rows rows');
+SELECT bench.check(NOT EXISTS (SELECT FROM metrics_default) AND NOT EXISTS (SELECT FROM metrics_plain_default),
+	'ingest: no row in a default partition');
+SELECT bench.check(count(*) > 0 AND min(range_start) >= '$start'
+	AND max(range_end) <= timestamptz '$start' + interval '$days days',
+	'ingest: the ranges COPY logged are inside the data (' || count(*) || ' ranges, '
+	|| coalesce(min(range_start)::text, '-') || ' .. ' || coalesce(max(range_end)::text, '-') || ')')
+FROM lakets._source_invalidation_log WHERE source_schema = 'public' AND source_table = 'metrics';
+ANALYZE metrics;
+ANALYZE metrics_plain;
+SELECT bench.check(lakets.refresh_rollup('m5'), 'ingest: refresh_rollup(m5) after COPY returned true');
+SELECT bench.check(lakets.refresh_rollup('m1h'), 'ingest: refresh_rollup(m1h) after COPY returned true');
+SELECT bench.check_rollup('m5', 'after ingest');
+SELECT bench.check_rollup('m1h', 'after ingest');
+SQL
+echo "rollups: ingest done in $(($(date +%s) - t0)) s"
+
+# full_refresh and incremental, in one loop so that the incremental refresh
+# and the full refresh it is compared with are taken in the same conditions.
+# Each rep: the three full variants, each from an empty table, in rotating
+# order; then 1% of all the rows changed inside one day (day 10, 17, 24, 1,
+# 8 ... of the 30), committed, and one incremental refresh.
+t0=$(date +%s)
+m5_query=$(query metrics '5 minutes')
+run_checked -c "CREATE TABLE bench.dirty (rep int, day date, ranges bigint, minutes float8)"
+for ((r = 1; r <= refresh_reps; r++)); do
+	day="timestamptz '$start' + interval '$(((7 * r + 2) % days)) days'"
+	{
+		for k in 0 1 2; do
+			case $(((r + k) % 3)) in
+			0)
+				echo "TRUNCATE baseline_5m;"
+				timed full_refresh insert_select "$r" "INSERT INTO baseline_5m $m5_query"
+				((r > 1)) || echo "SELECT bench.check(bench.mismatches('baseline_5m', \$q\$$m5_query\$q\$) = 0,
+					'full_refresh: the baseline differs from the query');"
+				;;
+			1)
+				echo "TRUNCATE _rollup_m5;"
+				echo "SELECT lakets.invalidate_rollup_range('m5', '-infinity', 'infinity');"
+				timed full_refresh refresh_rollup "$r" \
+					"SELECT bench.check(lakets.refresh_rollup('m5'), 'full_refresh rep $r: refresh_rollup returned true')"
+				echo "SELECT bench.check_rollup('m5', 'full_refresh rep $r');"
+				# as autovacuum would, after so many inserts
+				echo "ANALYZE _rollup_m5;"
+				;;
+			2)
+				timed full_refresh create_rollup "$r" \
+					"SELECT lakets.create_rollup('m5_load', \$q\$$m5_query\$q\$, '5 minutes')"
+				echo "SELECT bench.check_rollup('m5_load', 'create_rollup rep $r');"
+				echo "SELECT lakets.drop_rollup('m5_load');"
+				;;
+			esac
+		done
+		echo "SELECT setseed(0.$r);"
+		echo "WITH u AS (
+			UPDATE metrics SET value = value + 1
+			WHERE ts >= $day AND ts < $day + interval '1 day'
+			  AND (ts, device) IN (SELECT ts, device FROM metrics
+			                       WHERE ts >= $day AND ts < $day + interval '1 day'
+			                       ORDER BY random() LIMIT $changed)
+			RETURNING 1)
+		SELECT bench.check(count(*) = $changed, 'incremental rep $r: the UPDATE changed ' || count(*) || ' rows') FROM u;"
+		echo "INSERT INTO bench.dirty SELECT $r, ($day)::date, count(*),
+			coalesce(sum(extract(epoch FROM range_end - range_start) / 60), 0)
+			FROM lakets._source_invalidation_log WHERE source_schema = 'public' AND source_table = 'metrics';"
+		timed incremental refresh_rollup "$r" \
+			"SELECT bench.check(lakets.refresh_rollup('m5'), 'incremental rep $r: refresh_rollup returned true')"
+		echo "SELECT bench.check_rollup('m5', 'incremental rep $r');"
+	} | run_checked
+done
+run_checked <<SQL
+SELECT bench.check(lakets.refresh_rollup('m1h'), 'refresh_rollup(m1h) after the updates returned true');
+SELECT bench.check_rollup('m1h', 'after the updates');
+SQL
+echo "rollups: full_refresh and incremental done in $(($(date +%s) - t0)) s"
+echo "rollups: checks passed (row counts; COPY logged ranges inside the data; every refresh returned true and left the RollUp equal to its query run from scratch)"
+q -At -F ' ' -c "SELECT rep, day, ranges, round(minutes::numeric) FROM bench.dirty ORDER BY rep" |
+	while read -r rep d n minutes; do
+		echo "incremental rep $rep: $changed rows changed on $d; pending: $n range(s) covering $minutes min"
+	done
+
+# The report: raw timings (ms, in rep order), medians, ratios.
+order="ARRAY['ingest/no_rollups', 'ingest/two_rollups', 'full_refresh/insert_select',
+             'full_refresh/refresh_rollup', 'full_refresh/create_rollup', 'incremental/refresh_rollup']"
+echo
+q -At -F ' ' -c "
+	SELECT test, system, count(*),
+	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+	       string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY rep)
+	FROM bench.timings
+	GROUP BY test, system
+	ORDER BY array_position($order, test || '/' || system)" |
+	while read -r test system n median raw; do
+		printf '%-13s %-15s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
+	done
+echo
+q -At -F ' ' -c "
+	WITH t AS (
+		SELECT test || '/' || system AS what, rep, ms FROM bench.timings),
+	m AS (
+		SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
+	p (i, num, den) AS (
+		VALUES (1, 'ingest/two_rollups', 'ingest/no_rollups'),
+		       (2, 'full_refresh/refresh_rollup', 'full_refresh/insert_select'),
+		       (3, 'full_refresh/create_rollup', 'full_refresh/insert_select'),
+		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'))
+	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
+	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
+	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
+	FROM p JOIN m n ON n.what = p.num JOIN m d ON d.what = p.den
+	ORDER BY p.i" |
+	while read -r num den ratio paired; do
+		case $num in
+		ingest/*) target=1.10 ;;
+		full_refresh/refresh_rollup) target=1.15 ;;
+		incremental/*) target=0.05 ;;
+		*) target= ;;
+		esac
+		if [ -z "$target" ]; then
+			verdict="(no target)"
+		elif awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r <= t) }'; then
+			verdict="(target <= $target) PASS"
+		else
+			verdict="(target <= $target) MISS"
+		fi
+		# The ratio of the medians decides; the median of the ratios of
+		# each rep's pair, taken close together, shows how much of a
+		# difference is noise between reps.
+		echo "$num / $den ratio: $ratio $verdict"
+		echo "    (median of the per-rep ratios: $paired)"
+	done
+
+psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
