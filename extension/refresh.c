@@ -154,6 +154,43 @@ rollup_gone_ranges(const Rollup *r)
 }
 
 /*
+ * Each range costs a DELETE and an INSERT ... SELECT that scans the source
+ * chunks it overlaps: several small ranges in one chunk would scan it
+ * several times. Merge ranges closer to each other than a source chunk (or,
+ * for a RollUp read by another, than 16 of its buckets); recomputing the
+ * unchanged buckets between them costs less than another scan.
+ */
+static void
+close_small_gaps(const Rollup *r, RangeSet *aligned)
+{
+	int64		gap;
+	int			i;
+
+	if (r->source_rollup_id == 0)
+	{
+		ChronoTable *ct = catalog_get_chronotable(r->source_schema, r->source_table, true);
+
+		if (ct == NULL)
+			return;
+		gap = ct->chunk_interval.month != 0 ? 28 * USECS_PER_DAY :
+			(int64) ct->chunk_interval.day * USECS_PER_DAY + ct->chunk_interval.time;
+	}
+	else
+		gap = r->bucket_interval.month != 0 ? 16 * 28 * USECS_PER_DAY :
+			16 * ((int64) r->bucket_interval.day * USECS_PER_DAY + r->bucket_interval.time);
+
+	for (i = aligned->count - 1; i > 0; i--)
+	{
+		TimeRange  *prev = &aligned->ranges[i - 1];
+		TimeRange  *next = &aligned->ranges[i];
+
+		if (prev->end != DT_NOEND && next->start != DT_NOBEGIN &&
+			next->start - prev->end < gap)
+			rangeset_add(aligned, prev->end, next->start);
+	}
+}
+
+/*
  * Delete and recompute the buckets covering the ranges of "dirty", except
  * those whose source data is gone.
  */
@@ -172,6 +209,7 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 	for (i = 0; i < dirty->count; i++)
 		rangeset_add(aligned, bucket_start(r, dirty->ranges[i].start),
 					 bucket_end_before(r, dirty->ranges[i].end));
+	close_small_gaps(r, aligned);
 
 	for (i = 0; i < aligned->count; i++)
 	{

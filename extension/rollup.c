@@ -107,28 +107,59 @@ static const char *const row_triggers[] = {
 	TRIGGER_NAME "_insert", TRIGGER_NAME "_update", TRIGGER_NAME "_delete"
 };
 
-/* The invalidation triggers of a source (see invalidation.c). */
+/* The granule the row triggers of a source use now, 0 when it has none. */
+static int64
+installed_granule(Oid source_relid)
+{
+	Oid			types[2] = {OIDOID, NAMEOID};
+	Datum		values[2];
+	bool		isnull;
+	Datum		d;
+
+	values[0] = ObjectIdGetDatum(source_relid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(row_triggers[0]));
+	d = lakets_exec_scalar("SELECT split_part(encode(tgargs, 'escape'), '\\000', 1)::bigint"
+						   " FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2",
+						   2, types, values, NULL, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * The invalidation triggers of a source (see invalidation.c). They round
+ * times to the finest granule among the source's RollUps: when a finer
+ * RollUp comes, they are created again with its granule.
+ */
 static void
 install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 				const Interval *width)
 {
 	const char *col = quote_identifier(time_column);
 	char	   *source = quote_literal_cstr(qsource);
-	char	   *granule = psprintf(INT64_FORMAT, trigger_granule(width));
+	int64		wanted = trigger_granule(width);
+	int64		installed = installed_granule(source_relid);
+	char	   *granule;
 	const char *events[] = {"INSERT", "UPDATE", "DELETE"};
-	const char *when[] = {
-		psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, granule),
-		psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, granule),
-		psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, granule),
-	};
+	const char *when[3];
 	int			i;
 
+	if (installed != 0 && installed <= wanted)
+		return;
+	if (installed != 0)
+	{
+		/* DROP TRIGGER takes ACCESS EXCLUSIVE: wait for it only so long */
+		lakets_lock_relation(source_relid, AccessExclusiveLock);
+		for (i = 0; i < lengthof(row_triggers); i++)
+			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER %s ON %s", row_triggers[i], qsource);
+	}
+	granule = psprintf(INT64_FORMAT, wanted);
+	when[0] = psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, granule);
+	when[1] = psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, granule);
+	when[2] = psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, granule);
 	for (i = 0; i < lengthof(row_triggers); i++)
-		if (!has_trigger(source_relid, row_triggers[i]))
-			lakets_execf(SPI_OK_UTILITY,
-						 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
-						 " EXECUTE FUNCTION lakets._invalidation_trigger()",
-						 row_triggers[i], events[i], qsource, when[i]);
+		lakets_execf(SPI_OK_UTILITY,
+					 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
+					 " EXECUTE FUNCTION lakets._invalidation_trigger(%s)",
+					 row_triggers[i], events[i], qsource, when[i], quote_literal_cstr(granule));
 	if (!has_trigger(source_relid, TRUNCATE_TRIGGER_NAME))
 		lakets_execf(SPI_OK_UTILITY,
 					 "CREATE TRIGGER %s AFTER TRUNCATE ON %s"

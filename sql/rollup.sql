@@ -37,11 +37,20 @@ SELECT lakets.create_rollup('r', $$SELECT lakets.time_bucket('1 hour', ts) AS bu
 	p_depends_on => ARRAY['no_such_rollup']);
 SELECT lakets.create_rollup(repeat('x', 60), $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
 
--- a three-level cascade: raw -> 1 minute -> 1 hour -> 1 day, and a month RollUp
+-- a month RollUp, then a three-level cascade: raw -> 1 minute -> 1 hour -> 1 day
+SELECT lakets.create_rollup('m_month', $$
+	SELECT date_trunc('month', ts, 'UTC') AS bucket, device, count(*) AS n, avg(value) AS mean
+	FROM metrics GROUP BY 1, 2$$, '1 month') > 0 AS created;
+-- the source's triggers round times to a day for it ...
+SELECT tgname, split_part(encode(tgargs, 'escape'), '\000', 1) AS granule_usecs
+FROM pg_trigger WHERE tgrelid = 'metrics'::regclass AND tgname LIKE 'zz_lakets%' ORDER BY 1;
 SELECT lakets.create_rollup('m_1min', $$
 	SELECT lakets.time_bucket('1 minute', ts) AS bucket, device,
 	       count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi
 	FROM metrics GROUP BY 1, 2$$, '1 minute') > 0 AS created;
+-- ... and to a minute once a 1-minute RollUp reads it
+SELECT tgname, split_part(encode(tgargs, 'escape'), '\000', 1) AS granule_usecs
+FROM pg_trigger WHERE tgrelid = 'metrics'::regclass AND tgname LIKE 'zz_lakets%' ORDER BY 1;
 SELECT lakets.create_rollup('m_1h', $$
 	SELECT lakets.time_bucket('1 hour', bucket) AS bucket, device,
 	       sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi
@@ -50,9 +59,6 @@ SELECT lakets.create_rollup('m_1d', $$
 	SELECT date_bin('1 day', bucket, '2000-01-01 00:00+00') AS bucket,
 	       sum(n) AS n, sum(total) AS total, min(lo) AS lo, max(hi) AS hi
 	FROM _rollup_m_1h GROUP BY 1$$, '1 day') > 0 AS created;
-SELECT lakets.create_rollup('m_month', $$
-	SELECT date_trunc('month', ts, 'UTC') AS bucket, device, count(*) AS n, avg(value) AS mean
-	FROM metrics GROUP BY 1, 2$$, '1 month') > 0 AS created;
 SELECT lakets.create_rollup('m_1h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
 
 SELECT * FROM lakets.show_rollup_dag();

@@ -8,7 +8,7 @@ cd "$top"
 bash test/cluster.sh start
 trap 'bash test/cluster.sh stop' EXIT
 # shellcheck disable=SC1091
-. .tmp/cluster.env
+. "${LAKETS_TMPDIR:-.tmp}/cluster.env"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
 \pset footer off

@@ -12,7 +12,7 @@ cd "$top"
 bash test/cluster.sh start || exit 1
 trap 'bash test/cluster.sh stop >/dev/null' EXIT
 # shellcheck disable=SC1091
-. .tmp/cluster.env
+. "${LAKETS_TMPDIR:-.tmp}/cluster.env"
 export LAKETS_HELPER="$top/helper/lakets-helper"
 
 # pg_config --pgxs is <pgxs>/src/makefiles/pgxs.mk

@@ -21,7 +21,7 @@ case $out in
 *) trap 'bash test/cluster.sh stop >/dev/null' EXIT ;;
 esac
 # shellcheck disable=SC1091
-. .tmp/cluster.env
+. "${LAKETS_TMPDIR:-.tmp}/cluster.env"
 export LAKETS_HELPER="$top/helper/lakets-helper"
 
 passed=0 failed=0
