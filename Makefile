@@ -20,7 +20,8 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
-	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance
+	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
+	maintain_commits_per_table
 
 PG_CPPFLAGS = -I$(srcdir)/extension
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -208,16 +208,20 @@ catalog_set_window(int32 id, int32 past_count, int32 future_count)
 				   3, types, values, NULL, SPI_OK_UPDATE);
 }
 
-/* Chunks (any status) whose range overlaps [from, to), by start. */
+/*
+ * Chunks whose range overlaps [from, to), by start; tombstones too when
+ * with_dropped (retention, which runs often, needs only the live ones).
+ */
 List *
-catalog_list_chunks(int32 chronotable_id, int64 from, int64 to)
+catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to, bool with_dropped)
 {
-	Oid			types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Oid			types[4] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 	List	   *result = NIL;
 	uint64		i;
 
+	values[3] = BoolGetDatum(with_dropped);
 	values[0] = Int32GetDatum(chronotable_id);
 	values[1] = TimestampTzGetDatum(from);
 	values[2] = TimestampTzGetDatum(to);
@@ -229,8 +233,9 @@ catalog_list_chunks(int32 chronotable_id, int64 from, int64 to)
 					 " FROM lakets._chunk_metadata WHERE chronotable_id = $1"
 					 " AND ($2 IS NULL OR range_end > $2)"
 					 " AND ($3 IS NULL OR range_start < $3)"
+					 " AND ($4 OR status <> 'dropped')"
 					 " ORDER BY range_start",
-					 3, types, values, nulls, SPI_OK_SELECT);
+					 4, types, values, nulls, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -248,6 +253,12 @@ catalog_list_chunks(int32 chronotable_id, int64 from, int64 to)
 		result = lappend(result, c);
 	}
 	return result;
+}
+
+List *
+catalog_list_chunks(int32 chronotable_id, int64 from, int64 to)
+{
+	return catalog_list_chunks_ext(chronotable_id, from, to, true);
 }
 
 void

@@ -49,6 +49,8 @@ extern void catalog_set_chunk_interval(int32 id, const Interval *iv);
 extern void catalog_set_window(int32 id, int32 past_count, int32 future_count);
 
 extern List *catalog_list_chunks(int32 chronotable_id, int64 from, int64 to);
+extern List *catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to,
+									 bool with_dropped);
 extern void catalog_insert_chunk(int32 chronotable_id, const char *schema_name,
 								 const char *chunk_name, int64 start, int64 end);
 extern void catalog_mark_chunk_dropped(int64 chunk_id);

@@ -39,6 +39,8 @@ COMMENT ON TABLE lakets._chunk_metadata IS
 	'One row per chunk ever created; a dropped chunk stays as a tombstone (status dropped) so that its range is never re-created.';
 
 CREATE INDEX ON lakets._chunk_metadata (chronotable_id, range_end);
+-- retention looks at live chunks only; tombstones accumulate
+CREATE INDEX ON lakets._chunk_metadata (chronotable_id, range_start) WHERE status <> 'dropped';
 
 SELECT pg_catalog.pg_extension_config_dump('lakets._chronotable_registry', '');
 SELECT pg_catalog.pg_extension_config_dump('lakets._chronotable_registry_id_seq', '');

@@ -4,15 +4,29 @@
  *	  dependency order, enforce retention, in that order, each table, RollUp
  *	  and chunk isolated from the others; and its history.
  *
- * Two runs at once are safe: a run takes a transaction-level advisory lock
- * without waiting, and a second run finds it taken and returns a single
- * "skipped" row (recorded in the history as skipped). The history row is
- * written in the run's own transaction: a run that is cancelled or whose
- * backend is terminated leaves no row (and no change) behind.
+ * Two forms share the steps:
+ *	- the function run_maintenance() runs in the caller's transaction (inside
+ *	  an explicit transaction, from PL/pgSQL, from pg_cron) and returns a row
+ *	  per action;
+ *	- the procedure maintain() commits after each table and RollUp when
+ *	  CALLed outside a transaction block. The locks attaching and dropping
+ *	  chunks take (ACCESS EXCLUSIVE on a default partition or a table) last
+ *	  until commit: committing per table releases each as soon as that table
+ *	  is done, instead of when every table is. Called inside a transaction
+ *	  block, it does the same work in that one transaction.
+ *
+ * Two runs at once are safe: a run takes an advisory lock without waiting
+ * (transaction-level for the function, session-level for the procedure,
+ * which commits), and a second run finds it taken and does nothing but
+ * record that it skipped. The history row is written in the run's (last)
+ * transaction: a run that is cancelled or whose backend is terminated
+ * leaves no row behind, and no change but the tables it had committed.
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "tcop/pquery.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -32,21 +46,56 @@
 
 typedef struct Run
 {
-	ReturnSetInfo *rsinfo;
+	ReturnSetInfo *rsinfo;		/* the function's result; NULL in the procedure */
+	bool		commit_each;	/* the procedure, called outside a transaction block */
 	JobRecord	record;
 } Run;
 
+/* Report one action: a result row, or (procedure) a NOTICE when it matters. */
 static void
 emit(Run *run, const char *step, const char *object, const char *action, const char *detail)
 {
 	Datum		values[4];
 	bool		nulls[4] = {false, object == NULL, false, detail == NULL};
 
+	if (run->rsinfo == NULL)
+	{
+		/* a RollUp's detail is its timing: not worth a message */
+		if (strcmp(step, "rollups") == 0)
+			detail = NULL;
+		if (strcmp(action, "ok") != 0 && strcmp(action, "nothing_to_do") != 0)
+			ereport(NOTICE,
+					(errmsg("lakets %s: %s%s%s%s%s", step, object ? object : "",
+							object ? " " : "", action, detail ? " " : "", detail ? detail : "")));
+		return;
+	}
 	values[0] = CStringGetTextDatum(step);
 	values[1] = object ? CStringGetTextDatum(object) : (Datum) 0;
 	values[2] = CStringGetTextDatum(action);
 	values[3] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
 	tuplestore_putvalues(run->rsinfo->setResult, run->rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * What run_maintenance() gets from its SET clause, for each of the
+ * procedure's transactions (SET LOCAL ends with the transaction).
+ */
+static void
+pin_search_path(void)
+{
+	lakets_exec("SET LOCAL search_path = pg_catalog, pg_temp", SPI_OK_UTILITY);
+}
+
+/* The procedure commits what one table or RollUp did before the next. */
+static void
+next_transaction(Run *run)
+{
+	if (!run->commit_each)
+		return;
+	SPI_commit();
+	/* the next statements need a snapshot; the portal owns it */
+	EnsurePortalSnapshotExists();
+	pin_search_path();
 }
 
 static void
@@ -81,6 +130,7 @@ run_partitions(Run *run)
 		run->record.chunks_created += created;
 		emit(run, "partitions", name, created > 0 ? "created" : "ok",
 			 psprintf("%d chunks created", created));
+		next_transaction(run);
 	}
 }
 
@@ -110,15 +160,16 @@ run_rollups(Run *run)
 			run->record.rollups_refreshed++;
 		emit(run, "rollups", r->name, refreshed ? "refreshed" : "nothing_to_do",
 			 psprintf("%.3f ms", ms));
+		next_transaction(run);
 	}
 }
 
 static void
-run_retention(Run *run)
+report_retention(Run *run, List *actions)
 {
 	ListCell   *lc;
 
-	foreach(lc, retention_enforce_all(false, false, NULL, NULL))
+	foreach(lc, actions)
 	{
 		RetentionAction *a = lfirst(lc);
 		char	   *object = a->chunk_name ? psprintf("%s %s", a->table_name, a->chunk_name) :
@@ -142,54 +193,139 @@ run_retention(Run *run)
 	}
 }
 
+static void
+run_retention(Run *run)
+{
+	ListCell   *lc;
+
+	if (!run->commit_each)
+	{
+		/* one transaction: every refresh first, then the drops */
+		report_retention(run, retention_enforce_all(false, false, NULL, NULL));
+		return;
+	}
+	foreach(lc, retention_policies(NULL, NULL))
+	{
+		RetentionPolicy *p = lfirst(lc);
+
+		if (!retention_owned(p))
+			continue;
+		retention_catch_up(p);
+		report_retention(run, retention_apply(p, false, false, true));
+		next_transaction(run);
+	}
+}
+
+static const char *
+job_arg(FunctionCallInfo fcinfo)
+{
+	char	   *job = lakets_text_arg(fcinfo, 0, "p_job");
+
+	if (strcmp(job, "maintenance") != 0 && strcmp(job, "partitions") != 0 &&
+		strcmp(job, "rollups") != 0 && strcmp(job, "retention") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown lakets job \"%s\"", job),
+				 errhint("Use maintenance, partitions, rollups or retention.")));
+	return job;
+}
+
+static bool
+try_lock(bool session)
+{
+	bool		isnull;
+
+	return DatumGetBool(lakets_exec_scalar(psprintf("SELECT pg_catalog.%s(%d, %d)",
+													session ? "pg_try_advisory_lock" :
+													"pg_try_advisory_xact_lock",
+													MAINTENANCE_LOCK_KEY1,
+													MAINTENANCE_LOCK_KEY2),
+										   0, NULL, NULL, NULL, &isnull));
+}
+
+/* The steps of a job, then its history row; "skipped" when locked out. */
+static void
+run_job(Run *run, bool locked)
+{
+	const char *job = run->record.job;
+	bool		all = strcmp(job, "maintenance") == 0;
+
+	if (!locked)
+	{
+		emit(run, job, NULL, "skipped", "another lakets maintenance run is in progress");
+		run->record.status = "skipped";
+		run->record.skipped = 1;
+		catalog_record_job(&run->record);
+		return;
+	}
+	if (all || strcmp(job, "partitions") == 0)
+		run_partitions(run);
+	if (all || strcmp(job, "rollups") == 0)
+		run_rollups(run);
+	if (all || strcmp(job, "retention") == 0)
+		run_retention(run);
+	run->record.status = (run->record.errors > 0 || run->record.skipped > 0) ? "partial" : "succeeded";
+	catalog_record_job(&run->record);
+}
+
 /* SQL: lakets.run_maintenance(p_job) -> (step, object, action, detail) */
 PG_FUNCTION_INFO_V1(lakets_run_maintenance);
 Datum
 lakets_run_maintenance(PG_FUNCTION_ARGS)
 {
-	char	   *job = lakets_text_arg(fcinfo, 0, "p_job");
-	bool		all = strcmp(job, "maintenance") == 0;
 	Run			run;
-	bool		isnull;
-	bool		locked;
 
-	if (!all && strcmp(job, "partitions") != 0 && strcmp(job, "rollups") != 0 &&
-		strcmp(job, "retention") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown lakets job \"%s\"", job),
-				 errhint("Use maintenance, partitions, rollups or retention.")));
-
-	InitMaterializedSRF(fcinfo, 0);
 	memset(&run, 0, sizeof(run));
-	run.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	run.record.job = job;
+	run.record.job = job_arg(fcinfo);
 	run.record.started = GetCurrentTimestamp();
+	InitMaterializedSRF(fcinfo, 0);
+	run.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
 	SPI_connect();
-	locked = DatumGetBool(lakets_exec_scalar(psprintf("SELECT pg_catalog.pg_try_advisory_xact_lock(%d, %d)",
-													  MAINTENANCE_LOCK_KEY1,
-													  MAINTENANCE_LOCK_KEY2),
-											 0, NULL, NULL, NULL, &isnull));
-	if (!locked)
-	{
-		emit(&run, job, NULL, "skipped", "another lakets maintenance run is in progress");
-		run.record.status = "skipped";
-		run.record.skipped = 1;
-		catalog_record_job(&run.record);
-		SPI_finish();
-		return (Datum) 0;
-	}
-
-	if (all || strcmp(job, "partitions") == 0)
-		run_partitions(&run);
-	if (all || strcmp(job, "rollups") == 0)
-		run_rollups(&run);
-	if (all || strcmp(job, "retention") == 0)
-		run_retention(&run);
-
-	run.record.status = (run.record.errors > 0 || run.record.skipped > 0) ? "partial" : "succeeded";
-	catalog_record_job(&run.record);
+	run_job(&run, try_lock(false));
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * SQL: CALL lakets.maintain(p_job) -- run_maintenance() committing after
+ * each table and RollUp (see the file header).
+ */
+PG_FUNCTION_INFO_V1(lakets_maintain);
+Datum
+lakets_maintain(PG_FUNCTION_ARGS)
+{
+	Run			run;
+	bool		locked;
+
+	memset(&run, 0, sizeof(run));
+	run.record.job = job_arg(fcinfo);
+	run.record.started = GetCurrentTimestamp();
+	run.commit_each = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+
+	SPI_connect_ext(run.commit_each ? SPI_OPT_NONATOMIC : 0);
+	pin_search_path();
+	if (!run.commit_each)
+	{
+		run_job(&run, try_lock(false));
+		SPI_finish();
+		PG_RETURN_VOID();
+	}
+	/* a session lock outlives our commits; released even on error */
+	locked = try_lock(true);
+	PG_TRY();
+	{
+		run_job(&run, locked);
+	}
+	PG_FINALLY();
+	{
+		if (locked)
+			DirectFunctionCall2(pg_advisory_unlock_int4,
+								Int32GetDatum(MAINTENANCE_LOCK_KEY1),
+								Int32GetDatum(MAINTENANCE_LOCK_KEY2));
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_VOID();
 }

@@ -49,3 +49,12 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION lakets.unschedule_maintenance(text) IS
 	'Remove the pg_cron job of a lakets job, or all lakets jobs of this database (NULL); returns how many were removed.';
+
+-- No SET clause: it would make the procedure atomic (no COMMIT). It sets
+-- search_path locally in each of its transactions instead.
+CREATE PROCEDURE lakets.maintain(p_job text DEFAULT 'maintenance')
+AS 'MODULE_PATHNAME', 'lakets_maintain'
+LANGUAGE C;
+
+COMMENT ON PROCEDURE lakets.maintain(text) IS
+	'run_maintenance() as a procedure: CALLed outside a transaction block it commits after each table and RollUp, so that each lock it takes is released as soon as that table is done. Actions worth knowing are NOTICEs; lakets.job_history gets the run.';

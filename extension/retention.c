@@ -146,7 +146,7 @@ enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool forc
 	List	   *readers = readers_of(ct->schema_name, ct->table_name);
 	ListCell   *lc;
 
-	foreach(lc, catalog_list_chunks(ct->id, PG_INT64_MIN, cutoff))
+	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
 	{
 		ChunkMeta  *chunk = lfirst(lc);
 		ChunkWork	w = {ct, chunk, readers, force, NULL};
@@ -238,8 +238,8 @@ enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
  * Apply one policy; tables the caller does not own are skipped when
  * "all" is set and an error otherwise.
  */
-static List *
-enforce_policy(const RetentionPolicy *p, bool dry_run, bool force, bool all)
+List *
+retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 {
 	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
 	Rollup	   *r = ct ? NULL : catalog_get_rollup_by_table(p->schema_name, p->table_name);
@@ -281,8 +281,8 @@ catch_up_work(void *arg)
  * keeps the time each table stays locked down to the drops themselves.
  * A failure here is only reported: the drop phase checks again.
  */
-static void
-catch_up_policy(const RetentionPolicy *p)
+void
+retention_catch_up(const RetentionPolicy *p)
 {
 	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
 	int64		cutoff = cutoff_of(p);
@@ -291,7 +291,7 @@ catch_up_policy(const RetentionPolicy *p)
 
 	if (ct == NULL || !OidIsValid(chunk_parent_relid(ct, true)))
 		return;
-	foreach(lc, catalog_list_chunks(ct->id, PG_INT64_MIN, cutoff))
+	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
 	{
 		ChunkMeta  *chunk = lfirst(lc);
 
@@ -307,8 +307,8 @@ catch_up_policy(const RetentionPolicy *p)
 		(void) lakets_run_isolated(catch_up_work, &w);
 }
 
-static bool
-owns_policy_table(const RetentionPolicy *p)
+bool
+retention_owned(const RetentionPolicy *p)
 {
 	Oid			nsp = get_namespace_oid(p->schema_name, true);
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid(p->table_name, nsp) : InvalidOid;
@@ -316,25 +316,33 @@ owns_policy_table(const RetentionPolicy *p)
 	return OidIsValid(relid) && lakets_relation_ownercheck(relid, GetUserId());
 }
 
-/* Every policy (or the one of schema_name.table_name when given). */
+/* The policy of schema_name.table_name, or all policies when table_name is NULL. */
+List *
+retention_policies(const char *schema_name, const char *table_name)
+{
+	if (table_name != NULL)
+		return list_make1(catalog_get_retention(schema_name, table_name, false));
+	return catalog_list_retention();
+}
+
+/*
+ * Every policy (or the one of schema_name.table_name), in one transaction:
+ * every refresh first, then the drops (see retention_catch_up()).
+ */
 List *
 retention_enforce_all(bool dry_run, bool force, const char *schema_name, const char *table_name)
 {
 	List	   *result = NIL;
-	List	   *policies;
+	List	   *policies = retention_policies(schema_name, table_name);
 	ListCell   *lc;
 
-	if (table_name != NULL)
-		policies = list_make1(catalog_get_retention(schema_name, table_name, false));
-	else
-		policies = catalog_list_retention();
 	if (!dry_run)
 		foreach(lc, policies)
-			if (owns_policy_table(lfirst(lc)))
-				catch_up_policy(lfirst(lc));
+			if (retention_owned(lfirst(lc)))
+				retention_catch_up(lfirst(lc));
 	foreach(lc, policies)
-		result = list_concat(result, enforce_policy(lfirst(lc), dry_run, force,
-													table_name == NULL));
+		result = list_concat(result, retention_apply(lfirst(lc), dry_run, force,
+													 table_name == NULL));
 	return result;
 }
 

@@ -8,6 +8,8 @@
 #include "postgres.h"
 #include "nodes/pg_list.h"
 
+#include "catalog.h"
+
 /* One chunk (or RollUp table) considered by retention, and what was done. */
 typedef struct RetentionAction
 {
@@ -21,5 +23,9 @@ typedef struct RetentionAction
 
 extern List *retention_enforce_all(bool dry_run, bool force, const char *schema_name,
 								   const char *table_name);
+extern List *retention_policies(const char *schema_name, const char *table_name);
+extern bool retention_owned(const RetentionPolicy *p);
+extern void retention_catch_up(const RetentionPolicy *p);
+extern List *retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all);
 
 #endif							/* LAKETS_RETENTION_H */

@@ -62,8 +62,8 @@ lakets_schedule_maintenance(PG_FUNCTION_ARGS)
 	require_pg_cron();
 	values[0] = CStringGetTextDatum(psprintf("lakets-%s", job));
 	values[1] = CStringGetTextDatum(schedule);
-	values[2] = CStringGetTextDatum(psprintf("SELECT count(*) FROM lakets.run_maintenance(%s)",
-											 quote_literal_cstr(job)));
+	/* the procedure: it commits per table where pg_cron lets it */
+	values[2] = CStringGetTextDatum(psprintf("CALL lakets.maintain(%s)", quote_literal_cstr(job)));
 	/* cron.schedule() replaces a job of the same name and user */
 	jobid = DatumGetInt64(lakets_exec_scalar("SELECT cron.schedule($1, $2, $3)",
 											 3, types, values, NULL, &isnull));

@@ -54,6 +54,11 @@ SELECT step, action FROM lakets.run_maintenance('rollups');
 SELECT count(*) AS retention_rows FROM lakets.run_maintenance('retention');
 SELECT lakets.run_maintenance('cleanup');
 SELECT lakets.run_maintenance(NULL);
+-- the procedure form commits per table; actions worth knowing are NOTICEs
+INSERT INTO app_events VALUES (now(), 2);
+CALL lakets.maintain();
+CALL lakets.maintain('retention');
+CALL lakets.maintain('cleanup');
 SELECT job, status FROM lakets.job_history ORDER BY id;
 RESET ROLE;
 
@@ -68,6 +73,10 @@ BEGIN
 	RAISE NOTICE 'run_maintenance returned % rows', n;
 END
 $$;
+-- inside a transaction block the procedure does it all in that transaction
+BEGIN;
+CALL lakets.maintain('partitions');
+ROLLBACK;
 
 -- (two concurrent runs: test/isolation/specs/maintenance_vs_maintenance.spec)
 
