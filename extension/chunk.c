@@ -33,6 +33,7 @@
 #include "catalog.h"
 #include "chunk.h"
 #include "lockwait.h"
+#include "rollup.h"
 #include "spi_exec.h"
 #include "timebucket.h"
 
@@ -183,6 +184,7 @@ chunk_create(const ChronoTable *ct, Oid parent_relid, int64 start, int64 end,
 	lakets_execf(SPI_OK_UTILITY,
 				 "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)",
 				 qparent, qchunk, lo, hi);
+	rollup_track_partition(parent_relid, get_relname_relid(name, get_namespace_oid(ct->schema_name, false)));
 	catalog_insert_chunk(ct->id, ct->schema_name, name, start, end);
 }
 

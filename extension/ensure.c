@@ -226,7 +226,8 @@ ensure_chunks(const ChronoTable *ct, List *starts)
 	{
 		TimeRange  *piece = lfirst(lc);
 
-		chunk_create(ct, parent_relid, piece->start, piece->end, false);
+		/* rows of the range may wait in the default partition: move them */
+		chunk_create(ct, parent_relid, piece->start, piece->end, true);
 		created++;
 	}
 	if (drain)

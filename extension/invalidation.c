@@ -18,13 +18,16 @@
  * and returns false, so no event is ever queued or fired, no row is fetched
  * again, and COPY keeps its multi-row inserts (a BEFORE ROW trigger would
  * turn them off). INSERT, UPDATE (old and new row), DELETE and COPY are
- * covered this way; TRUNCATE by a statement trigger running
- * lakets._invalidation_trigger(). Ranges of rows whose subtransaction rolls
+ * covered this way; TRUNCATE by statement triggers running
+ * lakets._invalidation_trigger() on the table and on each of its partitions
+ * (TRUNCATE of one chunk invalidates that chunk's range). Ranges of rows whose subtransaction rolls
  * back are kept: invalidating too much only costs a recomputation.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -33,10 +36,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "catalog.h"
 #include "invalidation.h"
 #include "rangeset.h"
+#include "spi_exec.h"
 #include "timebucket.h"
 
 #define MAX_RANGES 32
@@ -50,8 +55,21 @@ typedef struct SourceRanges
 	int64		hit_end;		/* that fall in it need no work at all */
 } SourceRanges;
 
+/*
+ * Ranges a subtransaction wrote to the log (a refresh flushes first). If the
+ * subtransaction aborts, its log rows go, so they come back into memory
+ * and are written again later; if it commits, they belong to its parent.
+ */
+typedef struct FlushedRanges
+{
+	SubTransactionId subxid;
+	Oid			relid;
+	RangeSet   *ranges;
+} FlushedRanges;
+
 static MemoryContext inval_cxt = NULL;
 static HTAB *sources = NULL;
+static List *flushed = NIL;
 static bool callback_registered = false;
 
 static void
@@ -60,6 +78,7 @@ forget_state(void)
 	/* the memory goes with TopTransactionContext */
 	inval_cxt = NULL;
 	sources = NULL;
+	flushed = NIL;
 }
 
 static void
@@ -83,6 +102,44 @@ xact_callback(XactEvent event, void *arg)
 	}
 }
 
+static SourceRanges *source_ranges(Oid relid);
+static void note_range(SourceRanges *s, int64 start, int64 end);
+
+static void
+subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	if (flushed == NIL)
+		return;
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		foreach(lc, flushed)
+		{
+			FlushedRanges *f = lfirst(lc);
+
+			if (f->subxid == mySubid)
+				f->subxid = parentSubid;
+		}
+	}
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		foreach(lc, flushed)
+		{
+			FlushedRanges *f = lfirst(lc);
+			int			i;
+
+			if (f->subxid != mySubid)
+				continue;
+			for (i = 0; i < f->ranges->count; i++)
+				note_range(source_ranges(f->relid), f->ranges->ranges[i].start,
+						   f->ranges->ranges[i].end);
+			flushed = foreach_delete_current(flushed, lc);
+		}
+	}
+}
+
 static void
 ensure_state(void)
 {
@@ -93,6 +150,7 @@ ensure_state(void)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(xact_callback, NULL);
+		RegisterSubXactCallback(subxact_callback, NULL);
 		callback_registered = true;
 	}
 	inval_cxt = AllocSetContextCreate(TopTransactionContext, "lakets invalidations",
@@ -200,6 +258,39 @@ lakets_note_changes(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The source a truncated relation belongs to, and the range it emptied: a
+ * chunk's own range, or everything for the table itself or its default
+ * partition.
+ */
+static Oid
+truncated_source(Relation rel, int64 *start, int64 *end)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Oid			types[2] = {NAMEOID, NAMEOID};
+	Datum		values[2];
+
+	*start = DT_NOBEGIN;
+	*end = DT_NOEND;
+	if (!rel->rd_rel->relispartition)
+		return relid;
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(get_namespace_name(RelationGetNamespace(rel))));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(RelationGetRelationName(rel)));
+	SPI_connect();
+	lakets_exec_args("SELECT range_start, range_end FROM lakets._chunk_metadata"
+					 " WHERE chunk_schema = $1 AND chunk_name = $2 AND status <> 'dropped'",
+					 2, types, values, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		*start = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		*end = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+	return get_partition_parent(relid, false);
+}
+
+/*
  * SQL: lakets._invalidation_trigger() -- the TRUNCATE statement trigger of a
  * RollUp source: everything is invalid. (The row triggers also name this
  * function, but their WHEN clause is never true, so it never runs for them.)
@@ -209,14 +300,18 @@ Datum
 lakets_invalidation_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	Oid			source;
+	int64		start;
+	int64		end;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("lakets._invalidation_trigger() must be called as a TRUNCATE trigger"),
 				 errhint("The row triggers of a RollUp source do their work in their WHEN clause.")));
+	source = truncated_source(td->tg_relation, &start, &end);
 	ensure_state();
-	note_range(source_ranges(RelationGetRelid(td->tg_relation)), DT_NOBEGIN, DT_NOEND);
+	note_range(source_ranges(source), start, end);
 	return PointerGetDatum(NULL);
 }
 
@@ -258,6 +353,18 @@ invalidation_flush(void)
 			}
 			catalog_log_source_invalidations(get_namespace_name(get_rel_namespace(s->relid)),
 											 table_name, s->ranges);
+			if (GetCurrentTransactionNestLevel() > 1)
+			{
+				MemoryContext old = MemoryContextSwitchTo(inval_cxt);
+				FlushedRanges *f = palloc(sizeof(FlushedRanges));
+
+				f->subxid = GetCurrentSubTransactionId();
+				f->relid = s->relid;
+				f->ranges = rangeset_create();
+				rangeset_add_set(f->ranges, s->ranges);
+				flushed = lappend(flushed, f);
+				MemoryContextSwitchTo(old);
+			}
 		}
 		s->ranges->count = 0;
 		s->hit_start = s->hit_end = 0;

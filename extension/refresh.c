@@ -5,9 +5,10 @@
  *	  dependency graph.
  *
  * A refresh
- *	1. takes SHARE ROW EXCLUSIVE on the RollUp table without waiting: a second
- *	   refresh of the same RollUp skips (returns false) instead of queueing;
- *	   readers of the RollUp and writers of the source are never blocked;
+ *	1. takes the RollUp's refresh lock (an advisory lock) without waiting: a
+ *	   second refresh of the same RollUp skips (returns false) instead of
+ *	   queueing; readers of the RollUp, writers of the source, and VACUUM or
+ *	   ANALYZE of either are never blocked and never make it skip;
  *	2. writes its own transaction's pending ranges, hands the source's logged
  *	   ranges to each RollUp of that source, and reads this RollUp's entries;
  *	3. widens each range to whole buckets and removes the buckets that
@@ -30,6 +31,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -264,6 +266,24 @@ within_refresh_lag(const Rollup *r)
 	return GetCurrentTransactionStartTimestamp() < next;
 }
 
+/* Advisory lock keys: "lakets" refresh of RollUp <id> */
+#define REFRESH_LOCK_KEY 1818979189
+
+/*
+ * Take the RollUp's refresh lock if it is free. Refreshes (and retention on
+ * the RollUp table) serialize on it; a table lock would also conflict with
+ * VACUUM and ANALYZE (autovacuum included) and make refreshes skip for them.
+ * Held until the end of the (sub)transaction.
+ */
+bool
+rollup_try_lock(const Rollup *r)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, REFRESH_LOCK_KEY, (uint32) r->id, 2);
+	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
 /*
  * Refresh one RollUp (see the file header). True when buckets were
  * recomputed; false when there was nothing to do, the refresh lag has not
@@ -272,14 +292,13 @@ within_refresh_lag(const Rollup *r)
 bool
 rollup_refresh(const Rollup *r)
 {
-	Oid			relid;
 	List	   *pending;
 	ListCell   *lc;
 	RangeSet   *dirty;
 
 	rollup_check_owner(r);
-	relid = rollup_table_relid(r);
-	if (!ConditionalLockRelationOid(relid, ShareRowExclusiveLock))
+	(void) rollup_table_relid(r);
+	if (!rollup_try_lock(r))
 	{
 		ereport(NOTICE,
 				(errmsg("refresh of rollup \"%s\" skipped: another refresh of it is running",

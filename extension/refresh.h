@@ -16,6 +16,7 @@ extern bool rollup_has_pending(const Rollup *r, int64 start, int64 end);
 extern void rollup_recompute(const Rollup *r, const RangeSet *dirty);
 extern void rollup_update_watermark(const Rollup *r);
 extern bool rollup_refresh(const Rollup *r);
+extern bool rollup_try_lock(const Rollup *r);
 extern List *rollup_topological_order(List *rollups);
 extern List *rollup_cascade_order(const char *name);
 extern ErrorData *rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms);

@@ -196,7 +196,12 @@ delete_buckets_work(void *arg)
 	Datum		values[1] = {lakets_utc_to_time(w->cutoff, w->r->bucket_type)};
 
 	catch_up_readers(w->readers, DT_NOBEGIN, w->cutoff);
-	lakets_lock_relation(rollup_table_relid(w->r), ExclusiveLock);
+	/* no refresh of the RollUp may recompute buckets while they go */
+	if (!rollup_try_lock(w->r))
+	{
+		w->result = "skipped_locked";
+		return;
+	}
 	if (!w->force && readers_pending(w->readers, DT_NOBEGIN, w->cutoff))
 	{
 		w->result = "skipped_rollup_pending";

@@ -107,6 +107,49 @@ static const char *const row_triggers[] = {
 	TRIGGER_NAME "_insert", TRIGGER_NAME "_update", TRIGGER_NAME "_delete"
 };
 
+static List *
+partitions_of(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	List	   *result = NIL;
+	uint64		i;
+	bool		isnull;
+
+	lakets_exec_args("SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = $1",
+					 1, types, values, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		result = lappend_oid(result, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+																	SPI_tuptable->tupdesc, 1,
+																	&isnull)));
+	return result;
+}
+
+/*
+ * TRUNCATE fires only the statement triggers of the relations truncated,
+ * and those are not cloned to partitions: each chunk and the default
+ * partition get their own.
+ */
+static void
+add_truncate_trigger(Oid relid)
+{
+	if (!has_trigger(relid, TRUNCATE_TRIGGER_NAME))
+		lakets_execf(SPI_OK_UTILITY,
+					 "CREATE TRIGGER %s AFTER TRUNCATE ON %s"
+					 " FOR EACH STATEMENT EXECUTE FUNCTION lakets._invalidation_trigger()",
+					 TRUNCATE_TRIGGER_NAME,
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												get_rel_name(relid)));
+}
+
+/* A new partition of a table that RollUps read gets its TRUNCATE trigger. */
+void
+rollup_track_partition(Oid parent_relid, Oid partition_relid)
+{
+	if (has_trigger(parent_relid, TRUNCATE_TRIGGER_NAME))
+		add_truncate_trigger(partition_relid);
+}
+
 /* The granule the row triggers of a source use now, 0 when it has none. */
 static int64
 installed_granule(Oid source_relid)
@@ -141,6 +184,7 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 	const char *events[] = {"INSERT", "UPDATE", "DELETE"};
 	const char *when[3];
 	int			i;
+	ListCell   *lc;
 
 	if (installed != 0 && installed <= wanted)
 		return;
@@ -160,11 +204,9 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 					 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
 					 " EXECUTE FUNCTION lakets._invalidation_trigger(%s)",
 					 row_triggers[i], events[i], qsource, when[i], quote_literal_cstr(granule));
-	if (!has_trigger(source_relid, TRUNCATE_TRIGGER_NAME))
-		lakets_execf(SPI_OK_UTILITY,
-					 "CREATE TRIGGER %s AFTER TRUNCATE ON %s"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION lakets._invalidation_trigger()",
-					 TRUNCATE_TRIGGER_NAME, qsource);
+	add_truncate_trigger(source_relid);
+	foreach(lc, partitions_of(source_relid))
+		add_truncate_trigger(lfirst_oid(lc));
 }
 
 /* (Re)create the real-time view of a RollUp from its live query. */
@@ -411,6 +453,10 @@ drop_one(const Rollup *r)
 						 row_triggers[i], qsource);
 		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
 					 TRUNCATE_TRIGGER_NAME, qsource);
+		foreach(lc, partitions_of(source_relid))
+			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s", TRUNCATE_TRIGGER_NAME,
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(lfirst_oid(lc))),
+													get_rel_name(lfirst_oid(lc))));
 	}
 }
 

@@ -291,7 +291,12 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 						 quote_identifier(time_column))));
 }
 
-/* Deparse with an empty search_path, so that every name is schema-qualified. */
+/*
+ * Deparse so that the text means the same in any session: an empty
+ * search_path qualifies every name, and constants are written the way
+ * pg_dump writes them (the text is parsed again by later refreshes, under
+ * whatever DateStyle and IntervalStyle they have).
+ */
 static char *
 deparse(Query *q)
 {
@@ -299,6 +304,12 @@ deparse(Query *q)
 	char	   *sql;
 
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	sql = pg_get_querydef(q, false);
 	AtEOXact_GUC(true, nestlevel);
@@ -325,6 +336,7 @@ query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_ty
 							quote_identifier(rq->time_column), condition),
 				   param_types, nparams);
 	q->jointree->quals = make_and_qual(q->jointree->quals, cond->jointree->quals);
+	q->hasSubLinks |= cond->hasSubLinks;
 	return deparse(q);
 }
 
@@ -338,11 +350,14 @@ rollup_query_window_sql(const RollupQuery *rq)
 	return query_with_condition(rq, psprintf(">= $1 AND %s < $2", col), types, 2);
 }
 
-/* The watermark of a RollUp as an expression of type typid. */
+/*
+ * The watermark of a RollUp as an expression of type typid; a sub-select,
+ * so that it is evaluated once per query rather than once per row.
+ */
 char *
 rollup_query_watermark_expr(const char *rollup_name, Oid typid)
 {
-	char	   *wm = psprintf("lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
+	char	   *wm = psprintf("(SELECT lakets._rollup_watermark(%s))", quote_literal_cstr(rollup_name));
 
 	if (typid == TIMESTAMPOID)
 		return psprintf("(%s AT TIME ZONE 'UTC')", wm);
