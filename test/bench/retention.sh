@@ -38,9 +38,9 @@
 #                           chunks of live too (first of all the tables: the
 #                           policies are applied in table-name order);
 #                 own_per_table  the same expired chunks, applied instead by
-#                           one lakets.execute_retention(t) per table, each
-#                           in a transaction of its own (what a scheduler can
-#                           do today to shorten the lock on live).
+#                           CALL lakets.maintain('retention'), which commits
+#                           after each table (what pg_cron jobs and
+#                           lakets-helper run).
 #               p99 ratios against baseline, and the inserts split by
 #               whether they overlapped the retention phase of the loop.
 #

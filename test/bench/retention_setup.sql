@@ -285,9 +285,9 @@ CREATE SEQUENCE bench.loop_range;
 -- ChronoTable rt_* (and, with p_own, the live table) p_days new expired
 -- chunks with a few rows (phase "recreate", a transaction per table), then
 -- applies the policies (phase "enforce", its commit included): one call of
--- enforce_retention() (one transaction), or, with p_per_table, one call of
--- execute_retention() per table, each a transaction of its own, in the same
--- (table-name) order.
+-- enforce_retention() (one transaction), or, with p_per_table,
+-- CALL lakets.maintain('retention'), which commits after each table, in the
+-- same (table-name) order.
 CREATE PROCEDURE bench.retention_loop(p_mode text, p_round integer, p_seconds double precision,
 									  p_days integer, p_own boolean, p_per_table boolean)
 LANGUAGE plpgsql
@@ -322,14 +322,11 @@ BEGIN
 		COMMIT;
 		t0 := clock_timestamp();
 		IF p_per_table THEN
-			n_drop := 0;
-			FOREACH t IN ARRAY policed LOOP
-				n := lakets.execute_retention(t);
-				n_drop := n_drop + n;
-				COMMIT;
-			END LOOP;
-			n_rows := n_drop;
-			n_skip := 0;
+			-- what schedulers run: the procedure commits after each table
+			CALL lakets.maintain('retention');
+			SELECT chunks_dropped, skipped INTO n_drop, n_skip
+			FROM lakets.job_history ORDER BY id DESC LIMIT 1;
+			n_rows := n_drop + n_skip;
 		ELSE
 			SELECT count(*), count(*) FILTER (WHERE action = 'dropped'),
 				   count(*) FILTER (WHERE action = 'skipped_locked')
