@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -327,9 +328,17 @@ invalidation_flush(void)
 	SourceRanges *s;
 	bool		pushed = false;
 	bool		connected = false;
+	Oid			nsp;
 
 	if (sources == NULL)
 		return;
+	/* the extension may have been dropped in this very transaction */
+	nsp = get_namespace_oid("lakets", true);
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("_source_invalidation_log", nsp)))
+	{
+		forget_state();
+		return;
+	}
 
 	hash_seq_init(&scan, sources);
 	while ((s = hash_seq_search(&scan)) != NULL)

@@ -73,5 +73,18 @@ check "the RollUp counts every row, late ones included (48 + 100 + 2)" 150 "$(q 
 check "the RollUp matches the rows still there" 0 "$(q $db "SELECT count(*) FROM (SELECT lakets.time_bucket('1 day', ts), count(*), sum(v) FROM t GROUP BY 1 EXCEPT ALL SELECT * FROM _rollup_t_daily) d")"
 check "nothing pending" 0 "$(q $db "SELECT count(*) FROM lakets._rollup_invalidation_log")"
 
+# Dropping the extension in a transaction that changed a RollUp source: the
+# pending invalidations have nowhere to go, and the commit must not fail.
+q $db "SELECT count(*) FROM lakets.run_maintenance()" >/dev/null
+dropped=$(psql -X -q -At -d "$db" 2>&1 <<'SQL'
+BEGIN;
+INSERT INTO t VALUES (now(), -7);
+DROP EXTENSION lakets CASCADE;
+COMMIT;
+SELECT count(*) FROM t WHERE v = -7;
+SQL
+)
+check "dropping lakets in a transaction that changed a source commits" 1 "$(echo "$dropped" | tail -n 1)"
+
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
 finish
