@@ -7,8 +7,9 @@
  * This file parses arguments and runs commands; the other files each do
  * one job: config.c (flags, environment, profile), http.c (libcurl with
  * retries), oauth.c (tokens and identity), lakebase.c (endpoint and
- * credential APIs), session.c (libpq) and report.c (output).  The shape of
- * the command line follows PostgreSQL's own client programs.
+ * credential APIs), session.c (libpq), job.c (a lakets job and its
+ * history) and report.c (output).  The shape of the command line follows
+ * PostgreSQL's own client programs.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -22,6 +23,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "job.h"
 #include "lakebase.h"
 #include "oauth.h"
 #include "report.h"
@@ -39,24 +41,12 @@ enum command
 	CMD_CHECK
 };
 
-static const struct
-{
-	const char *name;
-	const char *sql;
-}			jobs[] = {
-	{"maintenance", "SELECT * FROM lakets.run_maintenance()"},
-	{"partitions", "SELECT lakets.ensure_partitions()"},
-	{"rollups", "SELECT * FROM lakets.refresh_rollup_cascade()"},
-	{"retention", "SELECT * FROM lakets.enforce_retention()"},
-};
-
 /* Everything one run needs; lives for the whole process. */
 typedef struct context
 {
 	config		cfg;
 	enum command cmd;
 	const char *job;			/* for CMD_RUN */
-	const char *job_sql;
 	char	   *sql;			/* for CMD_SQL */
 	http_client http;
 	auth_state	auth;
@@ -72,8 +62,9 @@ usage(void)
 	printf("  %s [OPTION]... sql STATEMENT      (\"-\" reads it from standard input)\n", HELPER_NAME);
 	printf("  %s [OPTION]... token              print a fresh Postgres credential\n", HELPER_NAME);
 	printf("  %s [OPTION]... check              resolve, connect, report versions\n", HELPER_NAME);
-	printf("\nJobs call lakets.run_maintenance(), lakets.ensure_partitions(),\n"
-		   "lakets.refresh_rollup_cascade() and lakets.enforce_retention().\n");
+	printf("\nA job runs CALL lakets.maintain('<job>'), which commits after each table\n"
+		   "and RollUp; it prints the actions lakets reports, then the run's summary\n"
+		   "from lakets.job_history.\n");
 	printf("\nLakebase target (one of; without any, plain PostgreSQL via libpq settings):\n");
 	printf("  -p, --project=ID           Autoscaling project: default branch, read-write\n"
 		   "                             endpoint                      [LAKETS_PROJECT]\n");
@@ -121,14 +112,15 @@ usage(void)
 	printf("  -h, --help                 show this help and exit\n");
 	printf("\nExit status:\n");
 	printf("  %d  success\n", EXIT_OK);
-	printf("  %d  job error: the SQL failed (message, detail and hint on stderr)\n", EXIT_JOB);
+	printf("  %d  job error: the SQL or the job's procedure failed (message, detail\n"
+		   "     and hint on stderr), or lakets is missing or too old\n", EXIT_JOB);
 	printf("  %d  usage or configuration error\n", EXIT_USAGE);
 	printf("  %d  authentication or permission error (HTTP 401/403, Postgres login refused)\n", EXIT_AUTH);
 	printf("  %d  connection error: network, TLS, timeout, deadline, server error (5xx\n"
 		   "     after retries) or a malformed answer\n", EXIT_CONN);
-	printf("  %d  partial success: a run job reported skipped or failed steps (a row\n"
-		   "     saying so, or a server WARNING), check found no lakets extension, or\n"
-		   "     with --every some runs failed\n", EXIT_PARTIAL);
+	printf("  %d  partial success: lakets recorded a run job as partial or skipped, or\n"
+		   "     sent a WARNING; check found no lakets extension; or with --every some\n"
+		   "     runs failed\n", EXIT_PARTIAL);
 	printf("\nSee docs/helper.md for authentication, permissions and scheduling examples.\n");
 }
 
@@ -256,10 +248,10 @@ run_once(context *ctx)
 	switch (ctx->cmd)
 	{
 		case CMD_RUN:
-			rc = session_run(&s, ctx->job_sql, ctx->job);
+			rc = job_run(&s, ctx->job, cfg->json);
 			break;
 		case CMD_SQL:
-			rc = session_run(&s, ctx->sql, NULL);
+			rc = session_run(&s, ctx->sql);
 			break;
 		case CMD_CHECK:
 			{
@@ -547,19 +539,12 @@ main(int argc, char **argv)
 	cmd = argv[optind++];
 	if (strcmp(cmd, "run") == 0)
 	{
-		size_t		j;
-
 		ctx.cmd = CMD_RUN;
 		if (optind >= argc)
 			rc = usage_error("\"run\" needs a job: maintenance, partitions, rollups or retention%s", NULL);
 		else
 		{
-			for (j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++)
-				if (strcmp(argv[optind], jobs[j].name) == 0)
-				{
-					ctx.job = jobs[j].name;
-					ctx.job_sql = jobs[j].sql;
-				}
+			ctx.job = job_lookup(argv[optind]);
 			if (ctx.job == NULL)
 				rc = usage_error("unknown job \"%s\"; use maintenance, partitions, rollups or retention", argv[optind]);
 			optind++;

@@ -4,8 +4,9 @@
  *
  * Logs follow PostgreSQL's frontend tools ("prog: error: ...", then
  * "prog: detail: ..." and "prog: hint: ..."); every line passes through
- * secret_redact() before it is written.  Results are either a psql-like
- * aligned table or JSON lines built with json-c, never by hand.
+ * secret_redact() before it is written.  Results are either human text
+ * (a psql-like aligned table; a lakets job's action lines and summary) or
+ * JSON lines built with json-c, never by hand.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -119,32 +120,6 @@ is_numeric_type(Oid t)
 {
 	return t == INT2OID || t == INT4OID || t == INT8OID || t == OIDOID ||
 		t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
-}
-
-/*
- * The outcome columns of lakets' job functions: run_maintenance() and
- * enforce_retention() report each step's "action" (ok, created, dropped,
- * skipped, skipped_locked, error, ...); others may say "status".
- */
-static bool
-is_outcome_column(const char *name)
-{
-	return strcasecmp(name, "action") == 0 || strcasecmp(name, "status") == 0 ||
-		strcasecmp(name, "outcome") == 0 || strcasecmp(name, "result") == 0;
-}
-
-static bool
-outcome_is_partial(const char *v)
-{
-	static const char *const words[] = {"error", "failed", "failure", "partial", NULL};
-	int			i;
-
-	if (strncasecmp(v, "skip", 4) == 0)
-		return true;
-	for (i = 0; words[i]; i++)
-		if (strcasecmp(v, words[i]) == 0)
-			return true;
-	return false;
 }
 
 static void
@@ -267,30 +242,14 @@ rows_as_json(const PGresult *res)
 	}
 }
 
-bool
+void
 report_rows(const PGresult *res, bool json)
 {
-	bool		partial = false;
-	int			c,
-				r;
-
 	if (json)
 		rows_as_json(res);
 	else
 		rows_as_table(res);
 	fflush(stdout);
-
-	for (c = 0; c < PQnfields(res); c++)
-	{
-		const char *name = PQfname(res, c);
-
-		if (!is_outcome_column(name))
-			continue;
-		for (r = 0; r < PQntuples(res); r++)
-			if (!PQgetisnull(res, r, c) && outcome_is_partial(PQgetvalue(res, r, c)))
-				partial = true;
-	}
-	return partial;
 }
 
 void
@@ -315,6 +274,98 @@ static void
 add_str(json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+void
+report_action(const char *step, const char *object, const char *action,
+			  const char *detail, bool json)
+{
+	if (json)
+	{
+		json_object *o = json_object_new_object();
+
+		if (o == NULL)
+			xmalloc((size_t) -1);	/* reports out of memory */
+		add_str(o, "step", step);
+		add_str(o, "object", object);
+		add_str(o, "action", action);
+		add_str(o, "detail", detail);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	else
+	{
+		/* the shape of lakets' NOTICE; server text, so made printable */
+		const char *parts[3] = {object, action, detail};
+		strbuf		line;
+		char	   *clean;
+		int			i;
+
+		strbuf_init(&line);
+		strbuf_appends(&line, "lakets ");
+		strbuf_appends(&line, step);
+		strbuf_appends(&line, ":");
+		for (i = 0; i < 3; i++)
+		{
+			if (parts[i] == NULL)
+				continue;
+			strbuf_appends(&line, " ");
+			strbuf_appends(&line, parts[i]);
+		}
+		clean = xmalloc(line.len + 4);
+		sanitize_text(clean, line.len + 4, line.data, line.len);
+		printf("%s\n", clean);
+		free(clean);
+		strbuf_free(&line);
+	}
+	fflush(stdout);
+}
+
+/* A job_history column as text; "0" when this lakets has no such column. */
+static const char *
+history_value(const PGresult *res, const char *column)
+{
+	int			c = PQfnumber(res, column);
+
+	if (c < 0 || PQgetisnull(res, 0, c))
+		return "0";
+	return PQgetvalue(res, 0, c);
+}
+
+static void
+append_count(strbuf *sb, const PGresult *res, const char *column,
+			 const char *one, const char *many)
+{
+	const char *n = history_value(res, column);
+
+	if (sb->len > 0)
+		strbuf_appends(sb, ", ");
+	strbuf_appends(sb, n);
+	strbuf_appends(sb, " ");
+	strbuf_appends(sb, strcmp(n, "1") == 0 ? one : many);
+}
+
+void
+report_job_summary(const char *job, const PGresult *res, bool json)
+{
+	strbuf		counts;
+
+	if (json)
+	{
+		rows_as_json(res);
+		fflush(stdout);
+		return;
+	}
+	strbuf_init(&counts);
+	append_count(&counts, res, "chunks_created", "chunk created", "chunks created");
+	append_count(&counts, res, "rollups_refreshed", "rollup refreshed", "rollups refreshed");
+	append_count(&counts, res, "chunks_dropped", "chunk dropped", "chunks dropped");
+	append_count(&counts, res, "skipped", "skipped", "skipped");
+	append_count(&counts, res, "errors", "error", "errors");
+	/* status is one of succeeded, partial, skipped (a CHECK constraint) */
+	printf("%s %s: %s\n", job, history_value(res, "status"), counts.data);
+	strbuf_free(&counts);
+	fflush(stdout);
 }
 
 void

@@ -39,14 +39,27 @@ extern void sanitize_text(char *buf, size_t bufsize, const char *src, size_t len
 
 /*
  * Print a result set.  Human mode: an aligned table and a row count.
- * JSON mode: one object per row, typed by column type.  Returns true when
- * a row reports something skipped or failed (an "action", "status",
- * "outcome" or "result" column saying skipped..., error or failed).
+ * JSON mode: one object per row, typed by column type.
  */
-extern bool report_rows(const PGresult *res, bool json);
+extern void report_rows(const PGresult *res, bool json);
 
 /* A command without rows: its tag ("INSERT 0 1"). */
 extern void report_command(const PGresult *res, bool json);
+
+/*
+ * One action of a lakets job (object and detail may be NULL).  Human mode:
+ * the line lakets' NOTICE has, "lakets <step>: <object> <action> <detail>";
+ * JSON mode: an object with the fields step, object, action and detail.
+ */
+extern void report_action(const char *step, const char *object,
+						  const char *action, const char *detail, bool json);
+
+/*
+ * The lakets.job_history row (one, every column) of a job run.  Human
+ * mode: "<job> <status>: 2 chunks created, 1 rollup refreshed, 0 chunks
+ * dropped, 0 skipped, 0 errors"; JSON mode: the row as one object.
+ */
+extern void report_job_summary(const char *job, const PGresult *res, bool json);
 
 /* Facts gathered by "check". */
 typedef struct check_report

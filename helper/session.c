@@ -70,7 +70,8 @@ classify_connect_error(const char *msg, bool *retry)
 
 /*
  * Server notices: WARNINGs are shown and counted (a job that skipped a
- * table says so with one), NOTICE and INFO only with -v.
+ * table says so with one); a NOTICE is first offered to the session's
+ * notice hook (a job's actions); the others, and INFO, only with -v.
  */
 static void
 on_notice(void *arg, const PGresult *res)
@@ -82,6 +83,9 @@ on_notice(void *arg, const PGresult *res)
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 
 	if (primary == NULL)
+		return;
+	if (sev && strcmp(sev, "NOTICE") == 0 && s->notice_hook &&
+		s->notice_hook(s->notice_arg, primary))
 		return;
 	if (sev && strcmp(sev, "WARNING") == 0)
 	{
@@ -389,39 +393,45 @@ report_error(session *s, const PGresult *res, const char *job)
 	return EXIT_JOB;
 }
 
-int
-session_run(session *s, const char *sql, const char *job)
+/*
+ * Wait for the results of what was just sent and report any error.  With
+ * keep NULL every result is printed (the "sql" command); otherwise the
+ * first one is handed to the caller in *keep and nothing is printed.
+ */
+static int
+collect_results(session *s, const char *job, PGresult **keep)
 {
 	PGresult   *res;
 	int			rc = EXIT_OK;
-	bool		partial = false;
 
-	s->warnings = 0;
-	log_debug("running: %s", job ? sql : "(statement from the command line)");
-	if (!PQsendQuery(s->conn, sql))
-	{
-		char		buf[512];
-
-		log_error("could not send the statement: %s",
-				  first_line(PQerrorMessage(s->conn), buf, sizeof(buf)));
-		return EXIT_CONN;
-	}
 	for (;;)
 	{
 		if (!wait_result(s))
-			return EXIT_CONN;
+		{
+			rc = EXIT_CONN;
+			break;
+		}
 		res = PQgetResult(s->conn);
 		if (res == NULL)
 			break;
 		switch (PQresultStatus(res))
 		{
 			case PGRES_TUPLES_OK:
-				if (rc == EXIT_OK && report_rows(res, s->cfg->json))
-					partial = true;
-				break;
 			case PGRES_COMMAND_OK:
-				if (rc == EXIT_OK && !job)
-					report_command(res, s->cfg->json);
+				if (rc != EXIT_OK)
+					break;
+				if (keep == NULL)
+				{
+					if (PQresultStatus(res) == PGRES_TUPLES_OK)
+						report_rows(res, s->cfg->json);
+					else
+						report_command(res, s->cfg->json);
+				}
+				else if (*keep == NULL)
+				{
+					*keep = res;
+					res = NULL;
+				}
 				break;
 			case PGRES_EMPTY_QUERY:
 				break;
@@ -448,16 +458,53 @@ session_run(session *s, const char *sql, const char *job)
 				log_error("connection lost: %s",
 						  first_line(PQerrorMessage(s->conn), buf, sizeof(buf)));
 			}
-			return EXIT_CONN;
+			rc = EXIT_CONN;
+			break;
 		}
 	}
-	/* only lakets' job functions give "action" and WARNINGs this meaning */
-	if (rc == EXIT_OK && job && (partial || s->warnings > 0))
+	if (rc != EXIT_OK && keep != NULL)
 	{
-		log_warning("%s completed, but reported skipped or failed steps", job);
-		rc = EXIT_PARTIAL;
+		PQclear(*keep);
+		*keep = NULL;
 	}
 	return rc;
+}
+
+static int
+send_failed(session *s)
+{
+	char		buf[512];
+
+	log_error("could not send the statement: %s",
+			  first_line(PQerrorMessage(s->conn), buf, sizeof(buf)));
+	return EXIT_CONN;
+}
+
+int
+session_run(session *s, const char *sql)
+{
+	log_debug("running the statement from the command line");
+	if (!PQsendQuery(s->conn, sql))
+		return send_failed(s);
+	return collect_results(s, NULL, NULL);
+}
+
+int
+session_exec(session *s, const char *sql, int nparams, const char *const *params,
+			 const char *job, PGresult **res)
+{
+	int			ok;
+
+	*res = NULL;
+	log_debug("running: %s", sql);
+	/* the simple protocol without parameters: what psql sends for a CALL */
+	if (nparams == 0)
+		ok = PQsendQuery(s->conn, sql);
+	else
+		ok = PQsendQueryParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!ok)
+		return send_failed(s);
+	return collect_results(s, job, res);
 }
 
 int

@@ -22,12 +22,21 @@
  */
 typedef int (*password_fn) (void *arg, char **password);
 
+/*
+ * Offered every server NOTICE (its primary message) while a statement
+ * runs; returns true when it took care of it, false to have it logged
+ * like any other notice (shown with -v).
+ */
+typedef bool (*notice_fn) (void *arg, const char *message);
+
 typedef struct session
 {
 	PGconn	   *conn;
 	const config *cfg;
 	const deadline *dl;
-	int			warnings;		/* server WARNINGs during the current job */
+	int			warnings;		/* server WARNINGs so far (logged as they come) */
+	notice_fn	notice_hook;	/* set by the caller; NULL: none */
+	void	   *notice_arg;
 } session;
 
 /*
@@ -42,13 +51,22 @@ extern int	session_open(session *s, const config *cfg, const deadline *dl,
 extern void session_close(session *s);
 
 /*
- * Run sql (one or more statements) and print every result.  Returns
- * EXIT_OK, EXIT_JOB, or EXIT_CONN when the connection broke or the deadline
- * passed.  For a lakets job (job != NULL) it returns EXIT_PARTIAL when a
- * row reports a step skipped or failed, or the server raised a WARNING
- * (lakets reports a table it had to skip that way).
+ * Run sql (one or more statements) and print every result: the "sql"
+ * command.  Returns EXIT_OK, EXIT_JOB, or EXIT_CONN when the connection
+ * broke or the deadline passed.
  */
-extern int	session_run(session *s, const char *sql, const char *job);
+extern int	session_run(session *s, const char *sql);
+
+/*
+ * Run one statement (with nparams text parameters, or none: then by the
+ * simple query protocol, as psql does) and hand its result to the caller
+ * in *res (NULL on failure), printing nothing but errors.  job names the
+ * lakets job it is part of, for the messages and hints of a failure.
+ * Returns EXIT_OK, EXIT_JOB or EXIT_CONN.
+ */
+extern int	session_exec(session *s, const char *sql, int nparams,
+						 const char *const *params, const char *job,
+						 PGresult **res);
 
 /*
  * Read server and extension versions for "check".  The strings put in c

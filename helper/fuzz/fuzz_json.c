@@ -1,8 +1,8 @@
 /*
  * fuzz_json.c
- *		libFuzzer target for everything that reads a Databricks answer: the
- *		OAuth token, SCIM Me, Lakebase list/get/credential responses and
- *		error bodies.
+ *		libFuzzer target for everything that reads an answer from elsewhere:
+ *		the OAuth token, SCIM Me, Lakebase list/get/credential responses,
+ *		error bodies, and the NOTICEs a lakets job reports its actions with.
  *
  * The first byte picks the parser; the rest is the response body.
  */
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "job.h"
 #include "lakebase.h"
 #include "oauth.h"
 #include "util.h"
@@ -30,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	len = size - 1;
-	switch (data[0] % 8)
+	switch (data[0] % 9)
 	{
 		case 0:
 			if (oauth_parse_token(body, len, &a, &expires) && (a == NULL || expires <= 0))
@@ -71,11 +72,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			secret_free(a);
 			free(b);
 			return 0;
-		default:
+		case 7:
 			http_error_text(body, len, text, sizeof(text));
 			if (strlen(text) >= sizeof(text))
 				abort();
 			return 0;
+		default:
+			{
+				char	   *msg = xstrndup(body, len);
+				job_action	ja;
+
+				if (job_parse_action(msg, &ja) &&
+					(ja.step == NULL || ja.step[0] == '\0' ||
+					 (ja.action == NULL && ja.object != NULL) ||
+					 (ja.action != NULL && ja.action[0] == '\0') ||
+					 (ja.object != NULL && ja.object[0] == '\0') ||
+					 (ja.detail != NULL && ja.detail[0] == '\0')))
+					abort();
+				job_action_free(&ja);
+				free(msg);
+				return 0;
+			}
 	}
 	free(a);
 	free(b);

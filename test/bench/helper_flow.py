@@ -4,8 +4,11 @@
 Same steps, same settings, with requests and psycopg (Debian's python3-requests
 and python3-psycopg): OAuth M2M token, SCIM Me, the project's default branch
 (paginated), its read-write endpoint, the endpoint's host, a Postgres
-credential, a TLS login, session limits, SELECT lakets.ensure_partitions().
-Configuration comes from the same environment variables as the helper's.
+credential, a TLS login, session limits, then the job as the helper runs it:
+a probe for lakets, CALL lakets.maintain('partitions') in autocommit (the
+procedure commits per table), its NOTICEs printed as actions, and the run's
+lakets.job_history row as the summary line.  Configuration comes from the same
+environment variables as the helper's.
 """
 
 import os
@@ -55,14 +58,37 @@ def main():
     r.raise_for_status()
     password = r.json()["token"]
 
+    job = "partitions"
     with psycopg.connect(host=pghost, port=os.environ.get("PGPORT", "5432"),
                          dbname=os.environ.get("LAKETS_DBNAME", "databricks_postgres"),
                          user=user, password=password, sslmode="require", connect_timeout=30,
-                         application_name="lakets-helper-py", gssencmode="disable") as conn:
+                         application_name="lakets-helper-py", gssencmode="disable",
+                         autocommit=True) as conn:
+        def on_notice(diag):
+            if diag.severity_nonlocalized == "NOTICE" and diag.message_primary.startswith("lakets "):
+                print(diag.message_primary)
+        conn.add_notice_handler(on_notice)
         conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, false),"
                      " pg_catalog.set_config('lock_timeout', %s, false)", ("600000ms", "30000ms"))
-        n = conn.execute("SELECT lakets.ensure_partitions()").fetchone()[0]
-    print(" ensure_partitions\n-------------------\n %17d\n(1 row)" % n)
+        probe = conn.execute(
+            "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'lakets'),"
+            " pg_catalog.to_regprocedure('lakets.maintain(text)') IS NOT NULL").fetchone()
+        if probe[0] is None or not probe[1]:
+            raise SystemExit("lakets.maintain() is missing")
+        before, t0 = conn.execute("SELECT pg_catalog.max(id), pg_catalog.clock_timestamp()"
+                                  " FROM lakets.job_history").fetchone()
+        conn.execute(f"CALL lakets.maintain('{job}')")
+        h = conn.execute("SELECT status, chunks_created, rollups_refreshed, chunks_dropped,"
+                         " skipped, errors FROM lakets.job_history"
+                         " WHERE id > COALESCE(%s, 0) AND job = %s AND run_by = CURRENT_USER"
+                         " AND started >= %s ORDER BY id DESC LIMIT 1", (before, job, t0)).fetchone()
+
+    def n(count, one, many):
+        return f"{count} {one if count == 1 else many}"
+    print(f"{job} {h[0]}: {n(h[1], 'chunk created', 'chunks created')}, "
+          f"{n(h[2], 'rollup refreshed', 'rollups refreshed')}, "
+          f"{n(h[3], 'chunk dropped', 'chunks dropped')}, {h[4]} skipped, {n(h[5], 'error', 'errors')}")
+    return 0 if h[0] == "succeeded" else 5
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP DATABASE IF EXISTS helper_test_old" >/dev/null 2>&1
 	drop_roles >/dev/null 2>&1
 }
 drop_roles() {
@@ -96,12 +96,38 @@ GRANT SELECT, INSERT ON public.conn_log TO PUBLIC;
 SET ROLE "$SP";
 CREATE TABLE public.metrics (ts timestamptz NOT NULL, v double precision);
 SELECT lakets.create_chronotable('metrics', 'ts', '1 day');
+CREATE TABLE public.events (ts timestamptz NOT NULL, kind text);
+SELECT lakets.create_chronotable('events', 'ts', '1 day');
+-- for the jobs: a RollUp to refresh, and two expired chunks to drop
+SELECT lakets.create_rollup('metrics_daily',
+	\$\$SELECT lakets.time_bucket('1 day', ts) AS bucket, count(*) AS n FROM metrics GROUP BY 1\$\$, '1 day');
+SELECT lakets.add_retention_policy('metrics', '1 year');
+SELECT lakets._ensure_partitions(lakets_id, 0, 0, '2021-01-01', '2021-01-03')
+	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE table_name = 'metrics') r;
 RESET ROLE;
 SQL
 
-# widen the window so the next ensure_partitions() by the owner creates chunks
+# as the service principal (who owns the ChronoTables), in the test database
+as_sp() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" -c "SET ROLE \"$SP\"" "$@"
+}
+# widen the window so that the next partitions job (run by the owner) creates chunks
 widen_window() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "SET ROLE \"$SP\"; SELECT lakets.set_chunk_window('metrics', 1, $1)" >/dev/null
+	as_sp -c "SELECT lakets.set_chunk_window('${2:-metrics}', 1, $1)" >/dev/null
+}
+# the newest lakets.job_history row: job|status|run_by
+last_history() {
+	psql -X -At -d "$DB" -c "SELECT job || '|' || status || '|' || run_by FROM lakets.job_history ORDER BY id DESC LIMIT 1"
+}
+# SUMMARY JOB STATUS CREATED REFRESHED DROPPED SKIPPED ERRORS: the human summary line
+summary() {
+	local c=chunks r=rollups d=chunks
+	[ "$3" = 1 ] && c=chunk
+	[ "$4" = 1 ] && r=rollup
+	[ "$5" = 1 ] && d=chunk
+	local e=errors
+	[ "$7" = 1 ] && e=error
+	echo "^$1 $2: $3 $c created, $4 $r refreshed, $5 $d dropped, $6 skipped, $7 $e\$"
 }
 
 mock_start "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || die "mock server did not start"
@@ -170,9 +196,6 @@ verdict() {
 # lt A B: true when the number A is below B
 lt() { awk "BEGIN { exit !($1 < $2) }"; }
 
-has_function() {
-	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'lakets' AND p.proname = '$1'")" != 0 ]
-}
 
 # ---- command line ----------------------------------------------------------
 hx help "${BASE[@]}" -- --help
@@ -231,7 +254,10 @@ scenario m2m_partitions
 widen_window 6
 hx m2m_partitions "${DBX[@]}" -- run partitions
 expect_rc 0
-expect_out '^ +3$'
+expect_out '^lakets partitions: public\.metrics created 3 chunks created$'
+expect_out "$(summary partitions succeeded 3 0 0 0 0)"
+expect_eq "$(wc -l <"$OUT/m2m_partitions.out")" 2 "stdout lines (one action, the summary)"
+expect_eq "$(last_history)" "partitions|succeeded|$SP" "job_history row"
 expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
 expect_eq "$(count GET /api/2.0/preview/scim/v2/Me)" 1 "SCIM Me requests"
 expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches)" 2 "branch pages"
@@ -240,22 +266,69 @@ expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/productio
 expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
 verdict "m2m: run partitions (project -> default branch -> read-write endpoint -> credential -> login)"
 
-for job in maintenance rollups retention; do
-	case $job in
-	maintenance) fn=run_maintenance ;;
-	rollups) fn=refresh_rollup_cascade ;;
-	retention) fn=enforce_retention ;;
-	esac
-	if ! has_function "$fn"; then
-		skip "m2m: run $job" "lakets.$fn() does not exist yet"
-		continue
-	fi
-	scenario "m2m_$job"
-	hx "m2m_$job" "${DBX[@]}" -- run "$job"
-	expect_true '[ "$RC" -eq 0 ] || [ "$RC" -eq 5 ]' "exit status $RC, expected 0 or 5"
-	expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
-	verdict "m2m: run $job"
-done
+# maintenance: the RollUp owes the new rows, the 2021 chunks are expired
+as_sp -c "INSERT INTO metrics VALUES ('2021-01-01 12:00+00', 1), ('2021-01-02 12:00+00', 2), (now(), 3)"
+scenario m2m_maintenance
+hx m2m_maintenance "${DBX[@]}" -- run maintenance
+expect_rc 0
+expect_out '^lakets rollups: metrics_daily refreshed$'
+expect_out '^lakets retention: public\.metrics metrics_20210101_000000 dropped \[.*\)$'
+expect_out '^lakets retention: public\.metrics metrics_20210102_000000 dropped \['
+expect_out "$(summary maintenance succeeded 0 1 2 0 0)"
+expect_eq "$(wc -l <"$OUT/m2m_maintenance.out")" 4 "stdout lines (three actions, the summary)"
+expect_eq "$(last_history)" "maintenance|succeeded|$SP" "job_history row"
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
+verdict "m2m: run maintenance (CALL lakets.maintain(): actions, then the job_history summary)"
+
+as_sp -c "INSERT INTO metrics VALUES (now(), 4)"
+scenario m2m_rollups
+hx m2m_rollups "${DBX[@]}" -- run rollups
+expect_rc 0
+expect_out '^lakets rollups: metrics_daily refreshed$'
+expect_out "$(summary rollups succeeded 0 1 0 0 0)"
+expect_eq "$(last_history)" "rollups|succeeded|$SP" "job_history row"
+verdict "m2m: run rollups"
+
+as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE table_name = 'metrics'" >/dev/null
+scenario m2m_retention
+hx m2m_retention "${DBX[@]}" -- run retention
+expect_rc 0
+expect_out '^lakets retention: public\.metrics metrics_20210201_000000 dropped '
+expect_out "$(summary retention succeeded 0 0 1 0 0)"
+expect_eq "$(last_history)" "retention|succeeded|$SP" "job_history row"
+verdict "m2m: run retention"
+
+# nothing to do: no action, only the summary
+scenario m2m_idle
+hx m2m_idle "${DBX[@]}" -- run maintenance
+expect_rc 0
+expect_eq "$(cat "$OUT/m2m_idle.out")" "maintenance succeeded: 0 chunks created, 0 rollups refreshed, 0 chunks dropped, 0 skipped, 0 errors" "stdout"
+verdict "m2m: run maintenance with nothing to do prints only the summary"
+
+# the procedure commits after each table: the chunks of two tables are
+# created in two transactions (now(), their created_at, differs)
+widen_window 5 events
+widen_window 7 metrics
+before=$(psql -X -At -d "$DB" -c "SELECT max(id) FROM lakets._chunk_metadata")
+scenario commits_per_table
+hx commits_per_table "${DBX[@]}" -- --json run partitions
+expect_rc 0
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT r.table_name) || ' tables, ' || count(DISTINCT m.created_at) || ' transactions' FROM lakets._chunk_metadata m JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id WHERE m.id > $before")" \
+	"2 tables, 2 transactions" "chunks created"
+expect_true "$PY - '$OUT/commits_per_table.out' '$SP' <<'PYCHECK' 2>>'$OUT/commits_per_table.err'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+actions, summary = lines[:-1], lines[-1]
+assert [sorted(a) for a in actions] == [['action', 'detail', 'object', 'step']] * 2, actions
+assert sorted((a['step'], a['object'], a['action']) for a in actions) == [
+    ('partitions', 'public.events', 'created'), ('partitions', 'public.metrics', 'created')], actions
+assert all(a['detail'].endswith(' chunks created') for a in actions), actions
+assert summary['job'] == 'partitions' and summary['status'] == 'succeeded', summary
+assert summary['chunks_created'] == sum(int(a['detail'].split()[0]) for a in actions), summary
+assert summary['run_by'] == sys.argv[2] and summary['error_text'] is None, summary
+assert isinstance(summary['id'], int) and summary['skipped'] == 0 and summary['errors'] == 0, summary
+PYCHECK" "--json output is not one object per action and the job_history row"
+verdict "jobs: run partitions commits after each table; --json gives each action and the job_history row"
 
 scenario m2m_json
 hx m2m_json "${DBX[@]}" -- --json sql "SELECT current_user AS usr, 42 AS answer, pg_catalog.inet_client_addr() IS NOT NULL AS tcp, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
@@ -289,12 +362,15 @@ expect_true "$PY -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\
 verdict "m2m: token --json"
 
 scenario verbose
-widen_window 7
+widen_window 8
 hx verbose "${DBX[@]}" -- -vv run partitions
 expect_rc 0
 expect_err '^lakets-helper: debug: POST /oidc/v1/token -> HTTP 200'
 expect_err '^lakets-helper: info: minted a Postgres credential'
-expect_out '^ +1$'
+expect_err "^lakets-helper: debug: running: CALL lakets\\.maintain\\('partitions'\\)\$"
+expect_no_err 'server: lakets partitions'
+expect_out '^lakets partitions: public\.metrics created 1 chunks created$'
+expect_out "$(summary partitions succeeded 1 0 0 0 0)"
 verdict "verbose: -vv logs every request (checked for secrets below)"
 
 # ---- other targets ------------------------------------------------------------
@@ -330,6 +406,15 @@ expect_eq "$(count POST /oidc/v1/token)" 1 "token requests (the OAuth token is r
 expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT pid) || '/' || count(*) FROM conn_log WHERE usr = '$SP'")" "3/3" "distinct backends/rows"
 expect_eq "$(grep '"scenario": "every"' "$LOG" | grep -o '"issued": "pgcred-[^"]*"' | sort -u | wc -l)" 3 "distinct credentials"
 verdict "every: --every reconnects with a fresh credential each time"
+
+scenario every_job
+runs_before=$(psql -X -At -d "$DB" -c "SELECT count(*) FROM lakets.job_history WHERE job = 'rollups'")
+hx every_job "${DBX[@]}" -- --every 1s --count 2 run rollups
+expect_rc 0
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 2 "credential requests"
+expect_eq "$(grep -c "$(summary rollups succeeded 0 0 0 0 0)" "$OUT/every_job.out")" 2 "summaries"
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(*) - $runs_before FROM lakets.job_history WHERE job = 'rollups' AND run_by = '$SP'")" 2 "job_history rows"
+verdict "every: run rollups --every: a fresh credential, a CALL and a summary per run"
 
 scenario every_sigterm
 env -i "${DBX[@]}" "$H" --every 1s sql 'SELECT 1' >"$OUT/every_sigterm.out" 2>"$OUT/every_sigterm.err" </dev/null &
@@ -517,6 +602,17 @@ expect_rc 4
 expect_err 'could not connect to PostgreSQL'
 verdict "postgres: nothing listening -> exit 4 after retries"
 
+# a run lakets records as succeeded, but with a WARNING: a row in a range
+# whose chunk retention dropped stays in the default partition
+as_sp -c "INSERT INTO metrics VALUES ('2021-01-01 06:00+00', 6)"
+hx warning_only "${PLAIN[@]}" -- run partitions
+expect_rc 5
+expect_err '^lakets-helper: warning: server: default partition of chronotable "public.metrics" keeps 1 rows'
+expect_err '^lakets-helper: warning: partitions completed, but the server sent 1 warning$'
+expect_out "$(summary partitions succeeded 0 0 0 0 0)"
+verdict "jobs: a run recorded as succeeded but with a server WARNING -> partial success, exit 5"
+as_sp -c "DELETE FROM metrics WHERE ts < '2022-01-01'"
+
 # lakets skips a table it cannot lock, with a WARNING: a partial success
 widen_window 9
 PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
@@ -531,6 +627,10 @@ hx partial "${DBX[@]}" -- run partitions
 expect_rc 5
 expect_err '^lakets-helper: warning: server: could not ensure chunks of chronotable "public.metrics"'
 expect_err '^lakets-helper: warning: partitions completed, but reported skipped or failed steps$'
+expect_err '^lakets-helper: detail: First error: '
+expect_out '^lakets partitions: public\.metrics error .+'
+expect_out "$(summary partitions partial 0 0 0 0 1)"
+expect_eq "$(last_history)" "partitions|partial|$SP" "job_history row"
 verdict "jobs: a table lakets had to skip (lock held elsewhere) -> partial success, exit 5"
 
 # stop_lockers: end the sessions started with application_name helper_test_locker
@@ -538,38 +638,51 @@ stop_lockers() {
 	psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'helper_test_locker'" >/dev/null
 	wait "$@" 2>/dev/null
 }
-if has_function run_maintenance; then
-	# the table is still locked: maintenance reports its partitions step failed
-	scenario partial_maintenance
-	hx partial_maintenance "${DBX[@]}" -- --json run maintenance
-	expect_rc 5
-	expect_out '"step":"partitions","object":"public.metrics","action":"(error|skipped[a-z_]*)"'
-	verdict "jobs: run maintenance reporting a step it could not do -> partial success, exit 5"
-	stop_lockers "$lockpid"
+# the table is still locked: maintenance reports its partitions step failed
+scenario partial_maintenance
+hx partial_maintenance "${DBX[@]}" -- --json run maintenance
+expect_rc 5
+expect_out '^\{"step":"partitions","object":"public.metrics","action":"(error|skipped[a-z_]*)","detail":'
+expect_out '^\{"id":[0-9]+,"job":"maintenance",.*"status":"partial",.*"errors":1,"error_text":"[^"]+"'
+verdict "jobs: run maintenance reporting a step it could not do -> partial success, exit 5"
+stop_lockers "$lockpid"
 
-	# a maintenance run in an open transaction keeps others out: ours is
-	# skipped (an "action" row, no WARNING)
-	PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
-		-c "BEGIN; SELECT count(*) FROM lakets.run_maintenance('rollups'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
-	lockpid=$!
-	for _ in $(seq 1 100); do
-		[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = 'helper_test_locker'")" != 0 ] && break
-		sleep 0.1
-	done
-	scenario maintenance_skipped
-	hx maintenance_skipped "${DBX[@]}" -- run maintenance
-	expect_rc 5
-	expect_out '^ maintenance +\| +\| skipped '
-	expect_no_err 'warning: server:'
-	expect_err 'maintenance completed, but reported skipped or failed steps'
-	verdict "jobs: run maintenance skipped (another run in progress) -> partial success, exit 5"
-else
-	skip "jobs: run maintenance partial success" "lakets.run_maintenance() does not exist yet"
-fi
+# a run in an open transaction keeps others out (the procedure called in a
+# transaction block takes the same lock as a whole transaction): ours is
+# recorded as skipped, with a NOTICE and no WARNING
+PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+	-c "BEGIN; CALL lakets.maintain('rollups'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+lockpid=$!
+for _ in $(seq 1 100); do
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = 'helper_test_locker'")" != 0 ] && break
+	sleep 0.1
+done
+scenario maintenance_skipped
+hx maintenance_skipped "${DBX[@]}" -- run maintenance
+expect_rc 5
+expect_out '^lakets maintenance: skipped another lakets maintenance run is in progress$'
+expect_out "$(summary maintenance skipped 0 0 0 1 0)"
+expect_no_err 'warning: server:'
+expect_err '^lakets-helper: warning: maintenance was skipped: another lakets maintenance run was in progress$'
+expect_eq "$(last_history)" "maintenance|skipped|$SP" "job_history row"
+verdict "jobs: run maintenance skipped (another run in progress) -> partial success, exit 5"
+
+scenario retention_skipped_json
+hx retention_skipped_json "${DBX[@]}" -- --json run retention
+expect_rc 5
+expect_true "$PY - '$OUT/retention_skipped_json.out' <<'PYCHECK' 2>>'$OUT/retention_skipped_json.err'
+import json, sys
+action, summary = [json.loads(l) for l in open(sys.argv[1])]
+assert action == dict(step='retention', object=None, action='skipped',
+                      detail='another lakets maintenance run is in progress'), action
+assert summary['job'] == 'retention' and summary['status'] == 'skipped' and summary['skipped'] == 1, summary
+PYCHECK" "--json output is not the skipped action and a skipped job_history row"
+verdict "jobs: run retention --json while another run holds the lock -> skipped, exit 5"
 stop_lockers "$lockpid"
 
 hx plain "${PLAIN[@]}" -- run partitions
 expect_rc 0
+expect_out "$(summary partitions succeeded 1 0 0 0 0)"
 verdict "plain: ordinary libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE)"
 
 hx plain_conninfo "${BASE[@]}" PGPORT="$PGPORT" -- --conninfo "host=$PGHOST user=$PGUSER dbname=$DB" sql 'SELECT current_database()'
@@ -589,8 +702,57 @@ verdict "jobs: a failing statement exits 1 with the server's message"
 
 hx no_extension "${PLAIN[@]}" PGDATABASE=postgres -- run partitions
 expect_rc 1
-expect_err 'hint: is the lakets extension installed'
+expect_err '^lakets-helper: error: job "partitions" failed: the lakets extension is not installed in database "postgres"$'
+expect_err '^lakets-helper: hint: run CREATE EXTENSION lakets'
+expect_eq "$(wc -c <"$OUT/no_extension.out")" 0 "stdout bytes"
 verdict "jobs: missing extension -> exit 1 with a hint"
+
+# the procedure fails as a whole (here: lock_timeout on lakets' registry)
+PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+	-c "BEGIN; LOCK TABLE lakets._chronotable_registry IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+lockpid=$!
+for _ in $(seq 1 100); do
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE relation = 'lakets._chronotable_registry'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+	sleep 0.1
+done
+runs_before=$(psql -X -At -d "$DB" -c "SELECT count(*) FROM lakets.job_history")
+hx procedure_error "${PLAIN[@]}" -- --lock-timeout 300ms run partitions
+expect_rc 1
+expect_err '^lakets-helper: error: job "partitions" failed: canceling statement due to lock timeout$'
+expect_err '^lakets-helper: hint: a lock was not granted within lock_timeout'
+expect_eq "$(wc -c <"$OUT/procedure_error.out")" 0 "stdout bytes"
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(*) - $runs_before FROM lakets.job_history")" 0 "job_history rows added"
+verdict "jobs: the procedure raising an ERROR -> job error, exit 1"
+stop_lockers "$lockpid"
+
+# a lakets without lakets.maintain(): the function, with a warning
+OLD=helper_test_old
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $OLD" >/dev/null 2>&1
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $OLD" >>"$T/setup.log" 2>&1 &&
+	psql -X -q -v ON_ERROR_STOP=1 -d "$OLD" >>"$T/setup.log" 2>&1 <<SQL || die "old lakets: $(tail -n 3 "$T/setup.log")"
+CREATE EXTENSION lakets;
+ALTER EXTENSION lakets DROP PROCEDURE lakets.maintain(text);
+DROP PROCEDURE lakets.maintain(text);
+CREATE TABLE public.m (ts timestamptz NOT NULL);
+SELECT lakets.create_chronotable('m', 'ts', '1 day');
+SELECT lakets.set_chunk_window('m', 1, 5);
+SQL
+hx old_lakets "${PLAIN[@]}" PGDATABASE="$OLD" -- run partitions
+expect_rc 0
+expect_err "^lakets-helper: warning: lakets [0-9.]+ in database \"$OLD\" has no procedure lakets\\.maintain\\(\\): running lakets\\.run_maintenance\\('partitions'\\) instead, in one transaction\$"
+expect_err '^lakets-helper: hint: upgrade lakets \(ALTER EXTENSION lakets UPDATE\)'
+expect_out '^lakets partitions: public\.m created 2 chunks created$'
+expect_out "$(summary partitions succeeded 2 0 0 0 0)"
+expect_eq "$(wc -l <"$OUT/old_lakets.out")" 2 "stdout lines (one action, the summary: the rows as the procedure reports them)"
+verdict "jobs: lakets without lakets.maintain() -> run_maintenance() in one transaction, with a warning to upgrade"
+
+psql -X -q -d "$OLD" -c "ALTER FUNCTION lakets.run_maintenance(text) RENAME TO run_maintenance_hidden" >/dev/null
+hx older_lakets "${PLAIN[@]}" PGDATABASE="$OLD" -- run partitions
+expect_rc 1
+expect_err "^lakets-helper: error: job \"partitions\" failed: lakets [0-9.]+ in database \"$OLD\" is too old for lakets-helper\$"
+expect_err '^lakets-helper: hint: upgrade lakets: ALTER EXTENSION lakets UPDATE$'
+verdict "jobs: lakets with neither maintain() nor run_maintenance() -> exit 1 with a hint to upgrade"
+psql -X -q -d "$OLD" -c "ALTER FUNCTION lakets.run_maintenance_hidden(text) RENAME TO run_maintenance" >/dev/null
 
 hx check_partial "${PLAIN[@]}" PGDATABASE=postgres -- check
 expect_rc 5
@@ -650,6 +812,16 @@ if command -v valgrind >/dev/null; then
 	verdict "valgrind: the 401 error path leaks nothing"
 	vg_case valgrind_plain 0 "${PLAIN[@]}" -- --json sql 'SELECT 1 AS one'
 	verdict "valgrind: plain PostgreSQL run leaks nothing"
+	as_sp -c "INSERT INTO metrics VALUES (now(), 5)"
+	vg_case valgrind_job_json 0 "${PLAIN[@]}" -- --json run maintenance
+	expect_out '"action":"refreshed"'
+	expect_out '"status":"succeeded"'
+	verdict "valgrind: run maintenance --json (actions from NOTICEs, the job_history row) leaks nothing"
+	vg_case valgrind_old_lakets 0 "${PLAIN[@]}" PGDATABASE="$OLD" -- run maintenance
+	expect_err 'has no procedure lakets\.maintain'
+	verdict "valgrind: the run_maintenance() fallback leaks nothing"
+	vg_case valgrind_no_extension 1 "${PLAIN[@]}" PGDATABASE=postgres -- run rollups
+	verdict "valgrind: a job without the extension leaks nothing"
 else
 	skip "valgrind" "valgrind is not installed"
 fi
