@@ -42,6 +42,14 @@ catalog_time_type_oid(const char *name)
 	return InvalidOid;			/* keep compiler quiet */
 }
 
+/* values[0..1] := schema_name, table_name as name Datums (the usual key). */
+static void
+set_name_pair(Datum *values, const char *schema_name, const char *table_name)
+{
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+}
+
 static ChronoTable *
 chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 {
@@ -66,8 +74,7 @@ catalog_get_chronotable(const char *schema_name, const char *table_name,
 	Oid			types[2] = {NAMEOID, NAMEOID};
 	Datum		values[2];
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
 					 " FROM lakets._chronotable_registry"
 					 " WHERE schema_name = $1 AND table_name = $2",
@@ -163,8 +170,7 @@ catalog_insert_chronotable(const char *schema_name, const char *table_name,
 	Datum		values[5];
 	bool		isnull;
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(time_column));
 	values[3] = CStringGetTextDatum(format_type_be(time_type));
 	values[4] = IntervalPGetDatum(iv);
@@ -392,8 +398,7 @@ catalog_get_rollup_by_table(const char *schema_name, const char *table_name)
 	Oid			types[2] = {NAMEOID, NAMEOID};
 	Datum		values[2];
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
 					 " WHERE rollup_schema = $1 AND rollup_table = $2",
 					 2, types, values, NULL, SPI_OK_SELECT);
@@ -529,8 +534,7 @@ catalog_log_source_invalidations(const char *schema_name, const char *table_name
 		starts[i] = TimestampTzGetDatum(ranges->ranges[i].start);
 		ends[i] = TimestampTzGetDatum(ranges->ranges[i].end);
 	}
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	values[2] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
 												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 	values[3] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
@@ -554,8 +558,7 @@ catalog_move_source_invalidations(const char *schema_name, const char *table_nam
 	Oid			types[2] = {NAMEOID, NAMEOID};
 	Datum		values[2];
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	registry_write("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
 				   " WHERE source_schema = $1 AND source_table = $2"
 				   " RETURNING range_start, range_end)"
@@ -643,8 +646,7 @@ catalog_get_retention(const char *schema_name, const char *table_name, bool miss
 	Oid			types[2] = {NAMEOID, NAMEOID};
 	Datum		values[2];
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	lakets_exec_args("SELECT id, schema_name, table_name, drop_after FROM lakets._retention_policy"
 					 " WHERE schema_name = $1 AND table_name = $2",
 					 2, types, values, NULL, SPI_OK_SELECT);
@@ -682,8 +684,7 @@ catalog_insert_retention(const char *schema_name, const char *table_name,
 	Datum		values[3];
 	bool		isnull;
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	values[2] = IntervalPGetDatum(drop_after);
 	registry_write("INSERT INTO lakets._retention_policy (schema_name, table_name, drop_after)"
 				   " VALUES ($1, $2, $3) RETURNING id",
@@ -708,8 +709,7 @@ catalog_delete_retention(const char *schema_name, const char *table_name)
 	Oid			types[2] = {NAMEOID, NAMEOID};
 	Datum		values[2];
 
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	set_name_pair(values, schema_name, table_name);
 	registry_write("DELETE FROM lakets._retention_policy WHERE schema_name = $1 AND table_name = $2",
 				   2, types, values, NULL, SPI_OK_DELETE);
 }
