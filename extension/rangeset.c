@@ -103,21 +103,6 @@ rangeset_subtract(int64 start, int64 end, const RangeSet *minus)
 	return result;
 }
 
-bool
-rangeset_overlaps(const RangeSet *set, int64 start, int64 end)
-{
-	int			i;
-
-	for (i = 0; i < set->count; i++)
-	{
-		if (set->ranges[i].start >= end)
-			return false;
-		if (set->ranges[i].end > start)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Keep at most max_ranges ranges by closing the smallest gaps, so that late
  * data at two distant times stays two small ranges while the set as a whole

@@ -24,7 +24,6 @@ extern RangeSet *rangeset_create(void);
 extern void rangeset_add(RangeSet *set, int64 start, int64 end);
 extern void rangeset_add_set(RangeSet *set, const RangeSet *other);
 extern RangeSet *rangeset_subtract(int64 start, int64 end, const RangeSet *minus);
-extern bool rangeset_overlaps(const RangeSet *set, int64 start, int64 end);
 extern void rangeset_limit(RangeSet *set, int max_ranges);
 
 #endif							/* LAKETS_RANGESET_H */

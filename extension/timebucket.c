@@ -32,12 +32,6 @@ lakets_is_time_type(Oid typid)
 	return typid == TIMESTAMPTZOID || typid == TIMESTAMPOID || typid == DATEOID;
 }
 
-bool
-lakets_interval_is_months(const Interval *iv)
-{
-	return iv->month != 0;
-}
-
 /* Width of a fixed (non-month) interval in microseconds. */
 static int64
 interval_usecs(const Interval *iv)

@@ -15,7 +15,6 @@
 
 extern void lakets_validate_interval(const Interval *iv, Oid time_type,
 									 const char *what);
-extern bool lakets_interval_is_months(const Interval *iv);
 extern int64 lakets_bucket_start(int64 t, const Interval *iv);
 extern int64 lakets_bucket_start_origin(int64 t, const Interval *iv, int64 origin);
 extern int64 lakets_bucket_add(int64 start, const Interval *iv, int64 n);
