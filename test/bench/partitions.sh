@@ -36,32 +36,12 @@ target=0.10
 db=lakets_bench
 work=${LAKETS_TMP:-/tmp}/bench
 mkdir -p "$work"
+bench=partitions
+# shellcheck source=test/bench/common.bash
+. "$here/common.bash"
 
 lakets_sql="SELECT lakets.ensure_partitions()"
 partman_sql="SELECT partman.run_maintenance(p_analyze := false)"
-
-fail() {
-	echo "partitions: error: $*" >&2
-	exit 1
-}
-
-q() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
-
-# Run a psql script; any WARNING (lakets reports a table it could not
-# maintain as a WARNING and goes on) counts as a failure.
-run_checked() {
-	local log=$work/psql.$$.err
-	if ! q "$@" >/dev/null 2>"$log"; then
-		cat "$log" >&2
-		fail "psql failed"
-	fi
-	if grep -E 'WARNING|ERROR' "$log" >&2; then
-		fail "a maintenance call reported a problem (above)"
-	fi
-	rm -f "$log"
-}
 
 time_stmt() { # test system rep sql
 	printf "SELECT bench.time_call('%s', '%s', %d, \$q\$%s\$q\$);\n" "$1" "$2" "$3" "$4"

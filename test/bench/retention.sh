@@ -74,30 +74,11 @@ pgbench=${LAKETS_PGBIN:-/usr/lib/postgresql/15/bin}/pgbench
 db=lakets_bench_retention
 ndrop=$((ntables * chunks))
 
-fail() {
-	echo "retention: error: $*" >&2
-	exit 1
-}
-
-q() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
-
 work=$(mktemp -d "${LAKETS_TMP:-/tmp}/bench-retention.XXXXXX")
+bench=retention
+# shellcheck source=test/bench/common.bash
+. "$here/common.bash"
 trap 'rm -rf "$work"' EXIT
-
-# Run a psql script; any WARNING or ERROR counts as a failure (lakets
-# reports a chunk it could not drop as a WARNING and goes on).
-run_checked() {
-	local log=$work/psql.err
-	if ! q "$@" >/dev/null 2>"$log"; then
-		cat "$log" >&2
-		fail "psql failed"
-	fi
-	if grep -E 'WARNING|ERROR' "$log" >&2; then
-		fail "a statement reported a problem (above)"
-	fi
-}
 
 timed() { # test system rep sql-returning-the-result
 	printf "CHECKPOINT;\nSELECT bench.start();\nBEGIN;\nSELECT bench.note((%s)::text);\nCOMMIT;\nSELECT bench.stop('%s', '%s', %d);\n" \

@@ -52,15 +52,6 @@ start='2026-10-01 00:00+00'
 changed=$((rows / 100))
 db=lakets_bench_rollups
 
-fail() {
-	echo "rollups: error: $*" >&2
-	exit 1
-}
-
-q() {
-	psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
-
 # The data file is read and written by the server: it needs a directory the
 # server's OS user can write (as root, the server runs as "postgres").
 work=${LAKETS_TMP:-/tmp}/bench-rollups.$$
@@ -73,20 +64,11 @@ if [ "$(id -u)" -eq 0 ]; then
 		chown postgres: "$work"
 	fi
 fi
+bench=rollups
+# shellcheck source=test/bench/common.bash
+. "$here/common.bash"
 trap 'rm -rf "$work"' EXIT
 data=$work/metrics.tsv
-
-# Run a psql script; any WARNING or ERROR counts as a failure.
-run_checked() {
-	local log=$work/psql.err
-	if ! q "$@" >/dev/null 2>"$log"; then
-		cat "$log" >&2
-		fail "psql failed"
-	fi
-	if grep -E 'WARNING|ERROR' "$log" >&2; then
-		fail "a statement reported a problem (above)"
-	fi
-}
 
 timed() { # test system rep sql
 	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
