@@ -49,6 +49,21 @@ lakets_interval_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return PG_GETARG_INTERVAL_P(argno);
 }
 
+/* A lakets job name: maintenance, partitions, rollups or retention. */
+const char *
+lakets_job_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *job = lakets_text_arg(fcinfo, argno, "p_job");
+
+	if (strcmp(job, "maintenance") != 0 && strcmp(job, "partitions") != 0 &&
+		strcmp(job, "rollups") != 0 && strcmp(job, "retention") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown lakets job \"%s\"", job),
+				 errhint("Use maintenance, partitions, rollups or retention.")));
+	return job;
+}
+
 /*
  * The OID of schema_name.table_name. Names are taken as they are (no case
  * folding, no quoting), like the toolkit's p_schema_name/p_table_name.

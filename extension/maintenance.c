@@ -216,20 +216,6 @@ run_retention(Run *run)
 	}
 }
 
-static const char *
-job_arg(FunctionCallInfo fcinfo)
-{
-	char	   *job = lakets_text_arg(fcinfo, 0, "p_job");
-
-	if (strcmp(job, "maintenance") != 0 && strcmp(job, "partitions") != 0 &&
-		strcmp(job, "rollups") != 0 && strcmp(job, "retention") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown lakets job \"%s\"", job),
-				 errhint("Use maintenance, partitions, rollups or retention.")));
-	return job;
-}
-
 static bool
 try_lock(bool session)
 {
@@ -276,7 +262,7 @@ lakets_run_maintenance(PG_FUNCTION_ARGS)
 	Run			run;
 
 	memset(&run, 0, sizeof(run));
-	run.record.job = job_arg(fcinfo);
+	run.record.job = lakets_job_arg(fcinfo, 0);
 	run.record.started = GetCurrentTimestamp();
 	InitMaterializedSRF(fcinfo, 0);
 	run.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -299,7 +285,7 @@ lakets_maintain(PG_FUNCTION_ARGS)
 	bool		locked;
 
 	memset(&run, 0, sizeof(run));
-	run.record.job = job_arg(fcinfo);
+	run.record.job = lakets_job_arg(fcinfo, 0);
 	run.record.started = GetCurrentTimestamp();
 	run.commit_each = fcinfo->context != NULL && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;

@@ -32,27 +32,13 @@ require_pg_cron(void)
 						 "from an external scheduler: see docs/helper.md.")));
 }
 
-static const char *
-job_arg(FunctionCallInfo fcinfo, int argno)
-{
-	char	   *job = lakets_text_arg(fcinfo, argno, "p_job");
-
-	if (strcmp(job, "maintenance") != 0 && strcmp(job, "partitions") != 0 &&
-		strcmp(job, "rollups") != 0 && strcmp(job, "retention") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown lakets job \"%s\"", job),
-				 errhint("Use maintenance, partitions, rollups or retention.")));
-	return job;
-}
-
 /* SQL: lakets.schedule_maintenance(p_schedule, p_job) -> pg_cron job id */
 PG_FUNCTION_INFO_V1(lakets_schedule_maintenance);
 Datum
 lakets_schedule_maintenance(PG_FUNCTION_ARGS)
 {
 	char	   *schedule = lakets_text_arg(fcinfo, 0, "p_schedule");
-	const char *job = job_arg(fcinfo, 1);
+	const char *job = lakets_job_arg(fcinfo, 1);
 	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[3];
 	bool		isnull;
@@ -84,7 +70,7 @@ lakets_unschedule_maintenance(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		nulls[0] = 'n';
 	else
-		values[0] = CStringGetTextDatum(psprintf("lakets-%s", job_arg(fcinfo, 0)));
+		values[0] = CStringGetTextDatum(psprintf("lakets-%s", lakets_job_arg(fcinfo, 0)));
 	SPI_connect();
 	require_pg_cron();
 	removed = lakets_exec_args("SELECT cron.unschedule(jobid) FROM cron.job"
