@@ -11,6 +11,12 @@
 # process, its peak memory (maximum RSS) from /usr/bin/time -f %M.  Target:
 # the helper needs at most 1/5 of Python's time and memory.
 #
+# Two floors are measured in the same run, alternating with the others:
+# test/bench/tls_floor.c doing only one TLS login with libpq (built without
+# libcurl), and one HTTPS request with libcurl and then that login.  They show what
+# the libraries lakets-helper must use cost before any of its own work, and
+# how far above that the helper is.
+#
 # Needs the cluster environment (run through test/bench/run.sh, or source
 # .tmp/cluster.env) and the built helper.  HELPER_BENCH_RUNS (default 15)
 # runs of each are measured after one warm-up run.  Fails only when a run
@@ -35,6 +41,7 @@ fail() {
 	exit 1
 }
 [ -x "$H" ] || fail "no helper at $H (make -C helper)"
+command -v pg_config >/dev/null || fail "pg_config is missing (postgresql-server-dev-15)"
 [ -x /usr/bin/time ] || fail "/usr/bin/time is missing (Debian package \"time\")"
 /usr/bin/python3 -c 'import requests, psycopg' 2>/dev/null ||
 	fail "python3-requests and python3-psycopg are needed (test/install-deps.sh)"
@@ -66,6 +73,15 @@ CREATE TABLE public.metrics (ts timestamptz NOT NULL, v double precision);
 SELECT lakets.create_chronotable('metrics', 'ts', '1 day');
 SQL
 
+floor_cc() { # output [flags...]
+	local out=$1
+	shift
+	${CC:-cc} -O2 -I"$(pg_config --includedir)" -o "$out" test/bench/tls_floor.c -L"$(pg_config --libdir)" "$@" \
+		2>"$T/cc.log" || fail "tls_floor.c: $(tail -n 3 "$T/cc.log")"
+}
+floor_cc "$T/tls_floor" -lpq -lcurl
+floor_cc "$T/tls_floor_pq" -DFLOOR_PQ_ONLY -lpq
+
 mock_start "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || fail "mock server did not start"
 # Tokens pgcred-1, pgcred-2, ...; we set the role's password to the next one
 # before each run, outside the timing (each run mints exactly one).
@@ -81,54 +97,91 @@ ENVS=(PATH="$PATH" HOME="$T" LANG=C DATABRICKS_HOST="https://127.0.0.1:$(cat "$T
 	DATABRICKS_CLIENT_ID="$SP" DATABRICKS_CLIENT_SECRET="$SECRET" LAKETS_CA_BUNDLE="$T/ca.crt"
 	LAKETS_PROJECT=lakets-proj LAKETS_DBNAME="$DB" PGPORT="$PGPORT")
 
-# measure WHO: one run; appends "seconds kilobytes" to $T/WHO.times
+# The floors log in as the same role over TLS, with a password of their own
+# (they mint no credential, so the count above stays right).
+FLOOR_PQ="host=127.0.0.1 port=$PGPORT dbname=$DB user=$SP sslmode=require gssencmode=disable connect_timeout=30"
+FLOOR_URL="https://127.0.0.1:$(cat "$T/port")/api/2.0/preview/scim/v2/Me"
+
+# measure WHO: one run; appends "microseconds kilobytes" to $T/WHO.times
 measure() {
-	local who=$1 t0 t1 cmd
-	if [ "$who" = helper ]; then cmd=("$H" run partitions); else cmd=(/usr/bin/python3 test/bench/helper_flow.py); fi
-	next_password
+	local who=$1 t0 t1 cmd pass
+	case $who in
+	helper) cmd=("$H" run partitions) ;;
+	python) cmd=(/usr/bin/python3 test/bench/helper_flow.py) ;;
+	floor_pq) cmd=("$T/tls_floor_pq" pq "$FLOOR_PQ") ;;
+	floor_curl_pq) cmd=("$T/tls_floor" curl+pq "$FLOOR_URL" "$FLOOR_PQ") ;;
+	esac
+	case $who in
+	floor_*)
+		pass=floor-$minted
+		psql -X -q -d postgres -c "ALTER ROLE \"$SP\" PASSWORD '$pass'" >/dev/null ||
+			fail "could not set the role's password"
+		;;
+	*) pass= && next_password ;;
+	esac
 	t0=$(date +%s%N)
-	env -i "${ENVS[@]}" /usr/bin/time -f %M -o "$T/rss" "${cmd[@]}" >"$T/$who.out" 2>"$T/$who.err" </dev/null ||
-		fail "$who run failed: $(tail -n 3 "$T/$who.err")"
+	env -i "${ENVS[@]}" ${pass:+PGPASSWORD="$pass"} /usr/bin/time -f %M -o "$T/rss" "${cmd[@]}" \
+		>"$T/$who.out" 2>"$T/$who.err" </dev/null || fail "$who run failed: $(tail -n 3 "$T/$who.err")"
 	t1=$(date +%s%N)
-	grep -qxF 'partitions succeeded: 0 chunks created, 0 rollups refreshed, 0 chunks dropped, 0 skipped, 0 errors' "$T/$who.out" ||
-		fail "$who printed something unexpected: $(head -n 5 "$T/$who.out")"
+	case $who in
+	floor_*) ;;
+	*)
+		grep -qxF 'partitions succeeded: 0 chunks created, 0 rollups refreshed, 0 chunks dropped, 0 skipped, 0 errors' "$T/$who.out" ||
+			fail "$who printed something unexpected: $(head -n 5 "$T/$who.out")"
+		;;
+	esac
 	echo "$(((t1 - t0) / 1000)) $(tail -n 1 "$T/rss")" >>"$T/$who.times"
 }
 
+WHO=(helper python floor_pq floor_curl_pq)
 # warm up (first chunks, page cache), then alternate
-measure helper
-measure python
-rm -f "$T/helper.times" "$T/python.times"
+for w in "${WHO[@]}"; do measure "$w"; done
+for w in "${WHO[@]}"; do rm -f "$T/$w.times"; done
 for _ in $(seq 1 "$RUNS"); do
-	measure helper
-	measure python
+	for w in "${WHO[@]}"; do measure "$w"; done
 done
 
-# the floor: what mapping the helper's shared libraries alone costs
+# what mapping the helper's shared libraries alone costs
 for _ in 1 2 3; do
 	/usr/bin/time -f %M -o "$T/rss" "$H" --version >/dev/null || fail "lakets-helper --version failed"
-	echo "0 $(tail -n 1 "$T/rss")" >>"$T/floor.times"
+	echo "0 $(tail -n 1 "$T/rss")" >>"$T/libs.times"
 done
 
 median() { # file column -> median
 	sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-hw=$(median "$T/helper.times" 1) hm=$(median "$T/helper.times" 2)
-pw=$(median "$T/python.times" 1) pm=$(median "$T/python.times" 2)
+declare -A wall mem
+for w in "${WHO[@]}"; do
+	wall[$w]=$(median "$T/$w.times" 1) mem[$w]=$(median "$T/$w.times" 2)
+done
 
 echo "helper_bench: $RUNS runs each of \"run partitions\" (mock workspace over TLS, cluster login over TLS)"
-awk -v w="$hw" -v m="$hm" 'BEGIN { printf "lakets-helper wall median: %.1f ms, peak RSS median: %.1f MB\n", w / 1000, m / 1024 }'
-awk -v w="$pw" -v m="$pm" 'BEGIN { printf "python        wall median: %.1f ms, peak RSS median: %.1f MB\n", w / 1000, m / 1024 }'
-awk -v m="$(median "$T/floor.times" 2)" 'BEGIN { printf "lakets-helper --version peak RSS (shared libraries alone): %.1f MB\n", m / 1024 }'
+line() { # label who
+	awk -v l="$1" -v w="${wall[$2]}" -v m="${mem[$2]}" \
+		'BEGIN { printf "%-34s wall median: %6.1f ms, peak RSS median: %5.1f MB\n", l, w / 1000, m / 1024 }'
+}
+line "lakets-helper run partitions" helper
+line "python (requests + psycopg)" python
+line "floor: libpq TLS login" floor_pq
+line "floor: libcurl HTTPS + libpq login" floor_curl_pq
+awk -v m="$(median "$T/libs.times" 2)" 'BEGIN { printf "lakets-helper --version peak RSS (shared libraries alone): %.1f MB\n", m / 1024 }'
 missed=0
-ratio() { # name helper python
+ratio() { # name a b [target]
 	local r
 	r=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')
-	echo "helper_vs_python $1 ratio: $r (target <= 0.20)"
-	awk -v r="$r" 'BEGIN { exit !(r <= 0.20) }' || missed=$((missed + 1))
+	if [ -n "${4:-}" ]; then
+		echo "$1 ratio: $r (target <= $4)"
+		awk -v r="$r" -v t="$4" 'BEGIN { exit !(r <= t) }' || missed=$((missed + 1))
+	else
+		echo "$1 ratio: $r"
+	fi
 }
-ratio wall "$hw" "$pw"
-ratio memory "$hm" "$pm"
+ratio "helper_vs_python wall" "${wall[helper]}" "${wall[python]}" 0.20
+ratio "helper_vs_python memory" "${mem[helper]}" "${mem[python]}" 0.20
+# the target above cannot be lower than these: any libpq client over TLS
+ratio "floor_pq_vs_python memory" "${mem[floor_pq]}" "${mem[python]}"
+ratio "floor_curl_pq_vs_python memory" "${mem[floor_curl_pq]}" "${mem[python]}"
+ratio "helper_vs_floor_curl_pq memory" "${mem[helper]}" "${mem[floor_curl_pq]}"
 if [ "$missed" -eq 0 ]; then
 	echo "helper_bench: targets met"
 else
