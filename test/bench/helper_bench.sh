@@ -156,9 +156,11 @@ for w in "${WHO[@]}"; do
 done
 
 echo "helper_bench: $RUNS runs each of \"run partitions\" (mock workspace over TLS, cluster login over TLS)"
-line() { # label who
-	awk -v l="$1" -v w="${wall[$2]}" -v m="${mem[$2]}" \
-		'BEGIN { printf "%-34s wall median: %6.1f ms, peak RSS median: %5.1f MB\n", l, w / 1000, m / 1024 }'
+line() { # label who: medians, and the range of each
+	sort -n -k1 "$T/$2.times" | awk -v l="$1" -v w="${wall[$2]}" -v m="${mem[$2]}" '
+		NR == 1 { w0 = $1; m0 = $2; m1 = $2 } { w1 = $1; if ($2 < m0) m0 = $2; if ($2 > m1) m1 = $2 }
+		END { printf "%-34s wall median: %6.1f ms (%.1f-%.1f), peak RSS median: %5.1f MB (%.1f-%.1f)\n",
+			l, w / 1000, w0 / 1000, w1 / 1000, m / 1024, m0 / 1024, m1 / 1024 }'
 }
 line "lakets-helper run partitions" helper
 line "python (requests + psycopg)" python
