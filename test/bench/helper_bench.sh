@@ -13,9 +13,9 @@
 #
 # Two floors are measured in the same run, alternating with the others:
 # test/bench/tls_floor.c doing only one TLS login with libpq (built without
-# libcurl), and one HTTPS request with libcurl and then that login.  They show what
-# the libraries lakets-helper must use cost before any of its own work, and
-# how far above that the helper is.
+# libcurl), and one HTTPS request with libcurl and then that login.  They
+# show what the libraries lakets-helper must use cost before any of its own
+# work, and how far above that the helper is.
 #
 # Needs the cluster environment (run through test/bench/run.sh, or source
 # .tmp/cluster.env) and the built helper.  HELPER_BENCH_RUNS (default 15)
@@ -180,7 +180,7 @@ ratio() { # name a b [target]
 }
 ratio "helper_vs_python wall" "${wall[helper]}" "${wall[python]}" 0.20
 ratio "helper_vs_python memory" "${mem[helper]}" "${mem[python]}" 0.20
-# the target above cannot be lower than these: any libpq client over TLS
+# no program logging in with libpq over TLS gets below these
 ratio "floor_pq_vs_python memory" "${mem[floor_pq]}" "${mem[python]}"
 ratio "floor_curl_pq_vs_python memory" "${mem[floor_curl_pq]}" "${mem[python]}"
 ratio "helper_vs_floor_curl_pq memory" "${mem[helper]}" "${mem[floor_curl_pq]}"
