@@ -47,7 +47,7 @@ all: helper-all
 install: helper-install
 clean: helper-clean
 
-.PHONY: helper-all helper-install helper-clean deps demo test bench fuzz
+.PHONY: helper-all helper-install helper-clean deps demo test bench fuzz print-cflags compat
 
 helper-all:
 	$(MAKE) -C helper
@@ -77,3 +77,13 @@ bench: deps
 
 fuzz: deps
 	$(MAKE) -C helper fuzz
+
+# The C compiler flags of this build, without the server's include paths:
+# test/compat-headers.sh compiles the sources with them against other majors.
+print-cflags:
+	@echo $(CFLAGS) $(CFLAGS_SL)
+
+# Compile every extension source against PostgreSQL 17's server headers
+# (Debian 13's postgresql-server-dev-17, downloaded into .tmp/).
+compat: deps
+	bash test/compat-headers.sh 17 trixie
