@@ -7,9 +7,9 @@
 # Debian suite SUITE (default trixie) into .tmp/compat-MAJOR without
 # installing it, and compiles every extension/*.c against those headers with
 # the flags of this build (-Wextra -Werror included), checking syntax and
-# types only: nothing is linked or run. Needs root for apt-get's download
-# from a suite that is not in the system's sources. Not part of "make test"
-# (it needs the network); "make compat" runs it for 17.
+# types only: nothing is linked or run. The system's apt sources are left
+# as they are. Not part of "make test" (it needs the network); "make compat"
+# runs it for 17.
 set -euo pipefail
 
 major=${1:?usage: test/compat-headers.sh MAJOR [SUITE]}
