@@ -297,12 +297,8 @@ ensure_isolated(const ChronoTable *ct, int *created)
 
 	*created = w.created;
 	if (edata != NULL)
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not ensure chunks of chronotable \"%s.%s\": %s",
-						ct->schema_name, ct->table_name, edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 edata->hint ? errhint("%s", edata->hint) : 0));
+		lakets_warn_isolated(edata, psprintf("could not ensure chunks of chronotable \"%s.%s\"",
+											 ct->schema_name, ct->table_name));
 	return edata;
 }
 

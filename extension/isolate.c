@@ -54,3 +54,17 @@ lakets_run_isolated(IsolatedWork work, void *arg)
 	PG_END_TRY();
 	return edata;
 }
+
+/*
+ * Report a failure lakets_run_isolated() returned as a WARNING "<what>: <its
+ * message>", keeping its error code, detail and hint.
+ */
+void
+lakets_warn_isolated(const ErrorData *edata, const char *what)
+{
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("%s: %s", what, edata->message),
+			 edata->detail ? errdetail("%s", edata->detail) : 0,
+			 edata->hint ? errhint("%s", edata->hint) : 0));
+}

@@ -10,5 +10,6 @@
 typedef void (*IsolatedWork) (void *arg);
 
 extern ErrorData *lakets_run_isolated(IsolatedWork work, void *arg);
+extern void lakets_warn_isolated(const ErrorData *edata, const char *what);
 
 #endif							/* LAKETS_ISOLATE_H */

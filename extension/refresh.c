@@ -466,11 +466,7 @@ rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms)
 	*refreshed = w.refreshed;
 	*ms = INSTR_TIME_GET_MILLISEC(elapsed);
 	if (edata != NULL)
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not refresh rollup \"%s\": %s", r->name, edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 edata->hint ? errhint("%s", edata->hint) : 0));
+		lakets_warn_isolated(edata, psprintf("could not refresh rollup \"%s\"", r->name));
 	return edata;
 }
 

@@ -166,11 +166,7 @@ enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool forc
 			else
 			{
 				w.result = "error";
-				ereport(WARNING,
-						(errcode(edata->sqlerrcode),
-						 errmsg("could not drop chunk \"%s\": %s", chunk->chunk_name, edata->message),
-						 edata->detail ? errdetail("%s", edata->detail) : 0,
-						 edata->hint ? errhint("%s", edata->hint) : 0));
+				lakets_warn_isolated(edata, psprintf("could not drop chunk \"%s\"", chunk->chunk_name));
 			}
 		}
 		result = lappend(result, action(ct->schema_name, ct->table_name, chunk->chunk_name,
@@ -228,12 +224,13 @@ enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
 		w.result = "would_delete_buckets";
 	else if ((edata = lakets_run_isolated(delete_buckets_work, &w)) != NULL)
 	{
-		w.result = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "skipped_locked" : "error";
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("could not apply retention to rollup \"%s\": %s", r->name,
-							edata->message)));
+		if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+			w.result = "skipped_locked";
+		else
+		{
+			w.result = "error";
+			lakets_warn_isolated(edata, psprintf("could not apply retention to rollup \"%s\"", r->name));
+		}
 	}
 	return list_make1(action(r->rollup_schema, r->rollup_table, NULL, true, DT_NOBEGIN,
 							 aligned, w.result));
