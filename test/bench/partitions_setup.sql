@@ -7,14 +7,9 @@
 -- a default partition, and the same 24 rows of today in each.
 --
 -- psql -v ntables=500 -f partitions_setup.sql
-\set ON_ERROR_STOP on
-SET client_min_messages = warning;
-
-CREATE EXTENSION lakets;
+\ir common.sql
 CREATE SCHEMA partman;
 CREATE EXTENSION pg_partman SCHEMA partman;
-
-CREATE SCHEMA bench;
 
 -- One row per timed call; "result" is what the call returned (the number
 -- of chunks created, for lakets; run_maintenance() returns void).
@@ -60,17 +55,6 @@ AS $$
 $$;
 
 CREATE TABLE bench.snapshot (parent text PRIMARY KEY, partitions bigint NOT NULL);
-
--- The 24 rows of today (UTC) every table gets.
-CREATE FUNCTION bench.today_rows()
-RETURNS TABLE (ts timestamptz, device integer, value double precision)
-LANGUAGE sql STABLE
-AS $$
-	SELECT t, (extract(hour FROM t AT TIME ZONE 'UTC'))::int % 4, 1.0
-	FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-						 date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-						 + interval '23 hours', interval '1 hour') AS t
-$$;
 
 -- lakets: regular tables, converted. Each statement that \gexec runs is a
 -- transaction of its own, which keeps the lock table small.

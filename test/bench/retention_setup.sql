@@ -19,11 +19,7 @@
 -- bench.add_expired_lakets() and bench.add_expired_plain().
 --
 -- psql -v ntables=100 -f retention_setup.sql
-\set ON_ERROR_STOP on
-SET client_min_messages = warning;
-
-CREATE EXTENSION lakets;
-CREATE SCHEMA bench;
+\ir common.sql
 
 -- One row per timed statement: its time (ms, the commit included), what it
 -- returned ("dropped/rows" for enforce_retention()) and the locks its
@@ -42,13 +38,6 @@ CREATE TABLE bench.timings (
 -- includes the commit (where the files of dropped tables are unlinked and
 -- their buffers invalidated) and leaves out the client but for a few round
 -- trips.
-CREATE FUNCTION bench.start()
-RETURNS void
-LANGUAGE sql
-AS $$
-	SELECT set_config('bench.t0', clock_timestamp()::text, false);
-$$;
-
 CREATE FUNCTION bench.note(p_result text)
 RETURNS void
 LANGUAGE sql
@@ -65,29 +54,6 @@ AS $$
 	VALUES (p_test, p_system, p_rep,
 			extract(epoch FROM clock_timestamp() - current_setting('bench.t0')::timestamptz) * 1000,
 			current_setting('bench.result'), current_setting('bench.locks')::bigint);
-$$;
-
--- Fail (and so fail the benchmark) unless p_ok.
-CREATE FUNCTION bench.check(p_ok boolean, p_what text)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-	IF p_ok IS NOT TRUE THEN
-		RAISE EXCEPTION 'check failed: %', p_what;
-	END IF;
-END
-$$;
-
--- The 24 rows of today (UTC) every table gets.
-CREATE FUNCTION bench.today_rows()
-RETURNS TABLE (ts timestamptz, device integer, value double precision)
-LANGUAGE sql STABLE
-AS $$
-	SELECT t, (extract(hour FROM t AT TIME ZONE 'UTC'))::int % 4, 1.0
-	FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-						 date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-						 + interval '23 hours', interval '1 hour') AS t
 $$;
 
 -- A few rows (3 a day) in [p_from, p_from + p_days days), for an expired chunk.

@@ -16,11 +16,7 @@
 -- autovacuum would have.
 --
 -- psql -v start="'2026-10-01 00:00+00'" -v days=30 -f rollups_setup.sql
-\set ON_ERROR_STOP on
-SET client_min_messages = warning;
-
-CREATE EXTENSION lakets;
-CREATE SCHEMA bench;
+\ir common.sql
 
 -- One row per timed statement.
 CREATE TABLE bench.timings (
@@ -34,13 +30,6 @@ CREATE TABLE bench.timings (
 -- transaction of its own between them; both read the server's clock, so
 -- the time includes the statement's commit (where lakets writes the
 -- invalidation log) and leaves out the client, but for one round trip.
-CREATE FUNCTION bench.start()
-RETURNS void
-LANGUAGE sql
-AS $$
-	SELECT set_config('bench.t0', clock_timestamp()::text, false);
-$$;
-
 CREATE FUNCTION bench.stop(p_test text, p_system text, p_rep integer)
 RETURNS void
 LANGUAGE sql
@@ -48,18 +37,6 @@ AS $$
 	INSERT INTO bench.timings
 	VALUES (p_test, p_system, p_rep,
 			extract(epoch FROM clock_timestamp() - current_setting('bench.t0')::timestamptz) * 1000);
-$$;
-
--- Fail (and so fail the benchmark) unless p_ok.
-CREATE FUNCTION bench.check(p_ok boolean, p_what text)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-BEGIN
-	IF p_ok IS NOT TRUE THEN
-		RAISE EXCEPTION 'check failed: %', p_what;
-	END IF;
-END
 $$;
 
 -- The rows where a RollUp table and its query run from scratch disagree
