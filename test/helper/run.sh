@@ -613,15 +613,22 @@ expect_out "$(summary partitions succeeded 0 0 0 0 0)"
 verdict "jobs: a run recorded as succeeded but with a server WARNING -> partial success, exit 5"
 as_sp -c "DELETE FROM metrics WHERE ts < '2022-01-01'"
 
+# hold_lock TABLE: a session (application_name helper_test_locker) holds
+# ACCESS EXCLUSIVE on TABLE for 30 s; returns once the lock is granted, with
+# the session's psql in $lockpid
+hold_lock() {
+	PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+		-c "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
+	lockpid=$!
+	for _ in $(seq 1 100); do
+		[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE relation = '$1'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
+		sleep 0.1
+	done
+}
+
 # lakets skips a table it cannot lock, with a WARNING: a partial success
 widen_window 9
-PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
-	-c "BEGIN; LOCK TABLE public.metrics IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
-lockpid=$!
-for _ in $(seq 1 100); do
-	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.metrics'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
-	sleep 0.1
-done
+hold_lock public.metrics
 scenario partial
 hx partial "${DBX[@]}" -- run partitions
 expect_rc 5
@@ -708,13 +715,7 @@ expect_eq "$(wc -c <"$OUT/no_extension.out")" 0 "stdout bytes"
 verdict "jobs: missing extension -> exit 1 with a hint"
 
 # the procedure fails as a whole (here: lock_timeout on lakets' registry)
-PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
-	-c "BEGIN; LOCK TABLE lakets._chronotable_registry IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
-lockpid=$!
-for _ in $(seq 1 100); do
-	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks WHERE relation = 'lakets._chronotable_registry'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ] && break
-	sleep 0.1
-done
+hold_lock lakets._chronotable_registry
 runs_before=$(psql -X -At -d "$DB" -c "SELECT count(*) FROM lakets.job_history")
 hx procedure_error "${PLAIN[@]}" -- --lock-timeout 300ms run partitions
 expect_rc 1
