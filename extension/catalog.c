@@ -6,8 +6,13 @@
  * as the owner of the registry (the extension's owner) so that a user who
  * owns a table can make it a ChronoTable without write access to the
  * registry itself; every caller of a write has checked, before, that the
- * current user owns the table concerned. Transaction and subtransaction
- * abort restore the user id if a write fails.
+ * current user owns the table concerned. A write is a security-restricted
+ * operation with search_path pinned (spi_exec.c), so nothing the caller
+ * planted can run with the registry owner's rights. Transaction and
+ * subtransaction abort restore the user id if a write fails.
+ *
+ * Relations are registered by OID (regclass); the names in the structs
+ * returned are the current ones, looked up as rows are read.
  */
 #include "postgres.h"
 
@@ -26,8 +31,9 @@
 #include "spi_exec.h"
 
 #define CHRONOTABLE_COLUMNS \
-	"id, schema_name, table_name, time_column, time_type, chunk_interval, " \
-	"past_count, future_count"
+	"id, relid, time_column, time_type, chunk_interval, past_count, future_count, " \
+	"(SELECT string_agg(format('%s = %L', split_part(o, '=', 1)," \
+	" substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(chunk_options) AS o)"
 
 Oid
 catalog_time_type_oid(const char *name)
@@ -42,12 +48,34 @@ catalog_time_type_oid(const char *name)
 	return InvalidOid;			/* keep compiler quiet */
 }
 
-/* values[0..1] := schema_name, table_name as name Datums (the usual key). */
+/* The current schema and name of a relation; both NULL when it is gone. */
 static void
-set_name_pair(Datum *values, const char *schema_name, const char *table_name)
+current_names(Oid relid, char **schema_name, char **table_name)
 {
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(table_name));
+	*table_name = OidIsValid(relid) ? get_rel_name(relid) : NULL;
+	*schema_name = *table_name ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+}
+
+/* For messages: the relation's qualified name, or its OID once it is gone. */
+char *
+catalog_relation_name(Oid relid)
+{
+	char	   *schema_name;
+	char	   *table_name;
+
+	current_names(relid, &schema_name, &table_name);
+	if (table_name == NULL)
+		return psprintf("(dropped relation %u)", relid);
+	return quote_qualified_identifier(schema_name, table_name);
+}
+
+static Oid
+oid_column(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
 static ChronoTable *
@@ -57,36 +85,34 @@ chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 	bool		isnull;
 
 	ct->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-	ct->schema_name = SPI_getvalue(tup, desc, 2);
-	ct->table_name = SPI_getvalue(tup, desc, 3);
-	ct->time_column = SPI_getvalue(tup, desc, 4);
-	ct->time_type = catalog_time_type_oid(SPI_getvalue(tup, desc, 5));
-	ct->chunk_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 6, &isnull));
-	ct->past_count = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
-	ct->future_count = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+	ct->relid = oid_column(tup, desc, 2);
+	current_names(ct->relid, &ct->schema_name, &ct->table_name);
+	ct->time_column = SPI_getvalue(tup, desc, 3);
+	ct->time_type = catalog_time_type_oid(SPI_getvalue(tup, desc, 4));
+	ct->chunk_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 5, &isnull));
+	ct->past_count = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+	ct->future_count = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+	/* as a WITH list: "fillfactor = '70', toast.autovacuum_enabled = 'off'" */
+	ct->chunk_options = SPI_getvalue(tup, desc, 8);
 	return ct;
 }
 
 ChronoTable *
-catalog_get_chronotable(const char *schema_name, const char *table_name,
-						bool missing_ok)
+catalog_get_chronotable(Oid relid, bool missing_ok)
 {
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	set_name_pair(values, schema_name, table_name);
 	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
-					 " FROM lakets._chronotable_registry"
-					 " WHERE schema_name = $1 AND table_name = $2",
-					 2, types, values, NULL, SPI_OK_SELECT);
+					 " FROM lakets._chronotable_registry WHERE relid = $1",
+					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
 		if (missing_ok)
 			return NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("table \"%s.%s\" is not a chronotable",
-						schema_name, table_name),
+				 errmsg("table %s is not a chronotable", catalog_relation_name(relid)),
 				 errhint("Convert it with lakets.create_chronotable() first.")));
 	}
 	return chronotable_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
@@ -107,7 +133,8 @@ catalog_get_chronotable_by_id(int32 id, bool missing_ok)
 			return NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("chronotable with id %d does not exist", id)));
+				 errmsg("chronotable with id %d does not exist", id),
+				 errhint("lakets._chronotable_id() gives the id of a chronotable.")));
 	}
 	return chronotable_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 }
@@ -155,29 +182,41 @@ registry_write(const char *sql, int nargs, Oid *types, Datum *values,
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(registry_owner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	n = lakets_exec_args(sql, nargs, types, values, nulls, expected);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	return n;
 }
 
-int32
-catalog_insert_chronotable(const char *schema_name, const char *table_name,
-						   const char *time_column, Oid time_type,
-						   const Interval *iv)
+/* A write whose only argument is one id or OID. */
+static uint64
+registry_write1(const char *sql, Oid type, Datum value, int expected)
 {
-	Oid			types[5] = {NAMEOID, NAMEOID, NAMEOID, TEXTOID, INTERVALOID};
+	Oid			types[1] = {type};
+	Datum		values[1] = {value};
+
+	return registry_write(sql, 1, types, values, NULL, expected);
+}
+
+int32
+catalog_insert_chronotable(Oid relid, const char *time_column, Oid time_type,
+						   const Interval *iv, const char *chunk_options)
+{
+	Oid			types[5] = {REGCLASSOID, NAMEOID, TEXTOID, INTERVALOID, TEXTOID};
 	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', chunk_options ? ' ' : 'n'};
 	bool		isnull;
 
-	set_name_pair(values, schema_name, table_name);
-	values[2] = DirectFunctionCall1(namein, CStringGetDatum(time_column));
-	values[3] = CStringGetTextDatum(format_type_be(time_type));
-	values[4] = IntervalPGetDatum(iv);
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = DirectFunctionCall1(namein, CStringGetDatum(time_column));
+	values[2] = CStringGetTextDatum(format_type_be(time_type));
+	values[3] = IntervalPGetDatum(iv);
+	values[4] = chunk_options ? CStringGetTextDatum(chunk_options) : (Datum) 0;
 	registry_write("INSERT INTO lakets._chronotable_registry"
-				   " (schema_name, table_name, time_column, time_type, chunk_interval)"
-				   " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-				   5, types, values, NULL, SPI_OK_INSERT_RETURNING);
+				   " (relid, time_column, time_type, chunk_interval, chunk_options)"
+				   " VALUES ($1, $2, $3, $4, $5::text[]) RETURNING id",
+				   5, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -185,11 +224,8 @@ catalog_insert_chronotable(const char *schema_name, const char *table_name,
 void
 catalog_delete_chronotable(int32 id)
 {
-	Oid			types[1] = {INT4OID};
-	Datum		values[1] = {Int32GetDatum(id)};
-
-	registry_write("DELETE FROM lakets._chronotable_registry WHERE id = $1",
-				   1, types, values, NULL, SPI_OK_DELETE);
+	registry_write1("DELETE FROM lakets._chronotable_registry WHERE id = $1",
+					INT4OID, Int32GetDatum(id), SPI_OK_DELETE);
 }
 
 void
@@ -235,11 +271,11 @@ catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to, bool with_dr
 		nulls[1] = 'n';
 	if (to == PG_INT64_MAX)
 		nulls[2] = 'n';
-	lakets_exec_args("SELECT id, chunk_schema, chunk_name, range_start, range_end, status"
+	lakets_exec_args("SELECT id, chunk_relid, chunk_name, range_start, range_end, status"
 					 " FROM lakets._chunk_metadata WHERE chronotable_id = $1"
 					 " AND ($2 IS NULL OR range_end > $2)"
 					 " AND ($3 IS NULL OR range_start < $3)"
-					 " AND ($4 OR status <> 'dropped')"
+					 " AND ($4 OR status = 'active')"
 					 " ORDER BY range_start",
 					 4, types, values, nulls, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
@@ -250,12 +286,12 @@ catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to, bool with_dr
 		bool		isnull;
 
 		c->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		c->schema_name = SPI_getvalue(tup, desc, 2);
+		c->relid = oid_column(tup, desc, 2);
 		c->chunk_name = SPI_getvalue(tup, desc, 3);
 		c->start = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
 		c->end = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 		c->status = SPI_getvalue(tup, desc, 6);
-		c->dropped = strcmp(c->status, "dropped") == 0;
+		c->dropped = strcmp(c->status, "active") != 0;
 		result = lappend(result, c);
 	}
 	return result;
@@ -268,32 +304,88 @@ catalog_list_chunks(int32 chronotable_id, int64 from, int64 to)
 }
 
 void
-catalog_insert_chunk(int32 chronotable_id, const char *schema_name,
-					 const char *chunk_name, int64 start, int64 end)
+catalog_insert_chunk(int32 chronotable_id, Oid chunk_relid, const char *chunk_name,
+					 int64 start, int64 end)
 {
-	Oid			types[5] = {INT4OID, NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Oid			types[5] = {INT4OID, REGCLASSOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Datum		values[5];
 
 	values[0] = Int32GetDatum(chronotable_id);
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(schema_name));
+	values[1] = ObjectIdGetDatum(chunk_relid);
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(chunk_name));
 	values[3] = TimestampTzGetDatum(start);
 	values[4] = TimestampTzGetDatum(end);
 	registry_write("INSERT INTO lakets._chunk_metadata"
-				   " (chronotable_id, chunk_schema, chunk_name, range_start, range_end)"
+				   " (chronotable_id, chunk_relid, chunk_name, range_start, range_end)"
 				   " VALUES ($1, $2, $3, $4, $5)",
 				   5, types, values, NULL, SPI_OK_INSERT);
 }
 
+/* The chunk is a tombstone from now on: status dropped or detached. */
 void
-catalog_mark_chunk_dropped(int64 chunk_id)
+catalog_mark_chunk_gone(int64 chunk_id, const char *status)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(chunk_id)};
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(chunk_id), CStringGetTextDatum(status)};
 
 	registry_write("UPDATE lakets._chunk_metadata"
-				   " SET status = 'dropped', dropped_at = now() WHERE id = $1",
-				   1, types, values, NULL, SPI_OK_UPDATE);
+				   " SET status = $2, chunk_relid = NULL, dropped_at = now() WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * Record what happened to chunks behind lakets' back: a live chunk that is
+ * no longer a partition of its ChronoTable was detached (it still exists)
+ * or dropped. Either way it is a tombstone now, and lakets never touches
+ * that relation again.
+ */
+void
+catalog_reconcile_chunks(const ChronoTable *ct)
+{
+	Oid			types[2] = {INT4OID, REGCLASSOID};
+	Datum		values[2] = {Int32GetDatum(ct->id), ObjectIdGetDatum(ct->relid)};
+
+	registry_write("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
+				   " (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
+				   " THEN 'detached' ELSE 'dropped' END,"
+				   " chunk_relid = NULL, dropped_at = now()"
+				   " WHERE m.chronotable_id = $1 AND m.status = 'active'"
+				   " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+				   " WHERE i.inhrelid = m.chunk_relid AND i.inhparent = $2)",
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * Forget every registry row of a relation that no longer exists (see the
+ * sql_drop event trigger in maintenance.sql); returns how many rows went.
+ * Safe for anyone to run: it only removes what points at nothing.
+ */
+int
+catalog_forget_missing(void)
+{
+	static const char *const statements[] = {
+		"UPDATE lakets._chunk_metadata m SET status = 'dropped', chunk_relid = NULL,"
+		" dropped_at = now() WHERE m.status = 'active' AND NOT EXISTS"
+		" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)",
+		"DELETE FROM lakets._rollup_registry r WHERE NOT EXISTS"
+		" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = r.source_relid)"
+		" OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = r.rollup_relid)",
+		"UPDATE lakets._rollup_registry r SET view_relid = NULL WHERE NOT EXISTS"
+		" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = r.view_relid)",
+		"DELETE FROM lakets._chronotable_registry r WHERE NOT EXISTS"
+		" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = r.relid)",
+		"DELETE FROM lakets._retention_policy p WHERE NOT EXISTS"
+		" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.relid)",
+		/* a source's log goes with its last RollUp */
+		"DELETE FROM lakets._source_invalidation_log l WHERE NOT EXISTS"
+		" (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = l.source_relid)",
+	};
+	int			forgotten = 0;
+	int			i;
+
+	for (i = 0; i < lengthof(statements); i++)
+		forgotten += (int) registry_write(statements[i], 0, NULL, NULL, NULL, 0);
+	return forgotten;
 }
 
 /* Whether the current user has the privileges of the registry's owner. */
@@ -306,11 +398,10 @@ catalog_caller_owns_registry(void)
 /* RollUps */
 
 #define ROLLUP_COLUMNS \
-	"id, name, query, refresh_query, live_query, source_schema, source_table, " \
-	"source_time_column, source_time_type, coalesce(source_rollup_id, 0), " \
-	"rollup_schema, rollup_table, bucket_column, bucket_type, bucket_interval, " \
-	"bucket_origin, depends_on, refresh_lag, invalidation_enabled, watermark, " \
-	"last_refresh, dropped_before"
+	"id, name, query, source_relid, source_time_column, source_time_type, " \
+	"coalesce(source_rollup_id, 0), rollup_relid, view_relid, refresh_function, " \
+	"bucket_column, bucket_type, bucket_interval, bucket_origin, depends_on, " \
+	"refresh_lag, invalidation_enabled, watermark, last_refresh, dropped_before"
 
 static char *
 text_column(HeapTuple tup, TupleDesc desc, int col)
@@ -338,20 +429,20 @@ rollup_from_tuple(HeapTuple tup, TupleDesc desc)
 	r->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 	r->name = text_column(tup, desc, 2);
 	r->query = text_column(tup, desc, 3);
-	r->refresh_query = text_column(tup, desc, 4);
-	r->live_query = text_column(tup, desc, 5);
-	r->source_schema = text_column(tup, desc, 6);
-	r->source_table = text_column(tup, desc, 7);
-	r->source_time_column = text_column(tup, desc, 8);
-	r->source_time_type = catalog_time_type_oid(text_column(tup, desc, 9));
-	r->source_rollup_id = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
-	r->rollup_schema = text_column(tup, desc, 11);
-	r->rollup_table = text_column(tup, desc, 12);
-	r->bucket_column = text_column(tup, desc, 13);
-	r->bucket_type = catalog_time_type_oid(text_column(tup, desc, 14));
-	r->bucket_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 15, &isnull));
-	r->bucket_origin = DatumGetTimestampTz(SPI_getbinval(tup, desc, 16, &isnull));
-	deps = SPI_getbinval(tup, desc, 17, &isnull);
+	r->source_relid = oid_column(tup, desc, 4);
+	current_names(r->source_relid, &r->source_schema, &r->source_table);
+	r->source_time_column = text_column(tup, desc, 5);
+	r->source_time_type = catalog_time_type_oid(text_column(tup, desc, 6));
+	r->source_rollup_id = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+	r->rollup_relid = oid_column(tup, desc, 8);
+	current_names(r->rollup_relid, &r->rollup_schema, &r->rollup_table);
+	r->view_relid = oid_column(tup, desc, 9);
+	r->refresh_function = oid_column(tup, desc, 10);
+	r->bucket_column = text_column(tup, desc, 11);
+	r->bucket_type = catalog_time_type_oid(text_column(tup, desc, 12));
+	r->bucket_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 13, &isnull));
+	r->bucket_origin = DatumGetTimestampTz(SPI_getbinval(tup, desc, 14, &isnull));
+	deps = SPI_getbinval(tup, desc, 15, &isnull);
 	if (!isnull)
 	{
 		Datum	   *elems;
@@ -363,11 +454,11 @@ rollup_from_tuple(HeapTuple tup, TupleDesc desc)
 		for (i = 0; i < n; i++)
 			r->depends_on = lappend(r->depends_on, TextDatumGetCString(elems[i]));
 	}
-	r->refresh_lag = *DatumGetIntervalP(SPI_getbinval(tup, desc, 18, &isnull));
-	r->invalidation_enabled = DatumGetBool(SPI_getbinval(tup, desc, 19, &isnull));
-	r->watermark = optional_time(tup, desc, 20, &r->has_watermark);
-	r->last_refresh = optional_time(tup, desc, 21, &r->has_last_refresh);
-	r->dropped_before = optional_time(tup, desc, 22, &r->has_dropped_before);
+	r->refresh_lag = *DatumGetIntervalP(SPI_getbinval(tup, desc, 16, &isnull));
+	r->invalidation_enabled = DatumGetBool(SPI_getbinval(tup, desc, 17, &isnull));
+	r->watermark = optional_time(tup, desc, 18, &r->has_watermark);
+	r->last_refresh = optional_time(tup, desc, 19, &r->has_last_refresh);
+	r->dropped_before = optional_time(tup, desc, 20, &r->has_dropped_before);
 	return r;
 }
 
@@ -391,44 +482,60 @@ catalog_get_rollup(const char *name, bool missing_ok)
 	return rollup_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 }
 
-/* The RollUp whose table is schema_name.table_name, or NULL. */
+/* The RollUp whose table is rollup_relid, or NULL. */
 Rollup *
-catalog_get_rollup_by_table(const char *schema_name, const char *table_name)
+catalog_get_rollup_by_table(Oid rollup_relid)
 {
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(rollup_relid)};
 
-	set_name_pair(values, schema_name, table_name);
 	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
-					 " WHERE rollup_schema = $1 AND rollup_table = $2",
-					 2, types, values, NULL, SPI_OK_SELECT);
+					 " WHERE rollup_relid = $1",
+					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return NULL;
 	return rollup_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 }
 
-List *
-catalog_list_rollups(void)
+static List *
+rollups_where(const char *condition, int nargs, Oid *types, Datum *values)
 {
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry ORDER BY id",
-				SPI_OK_SELECT);
+	lakets_exec_args(psprintf("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry %s"
+							  " ORDER BY id", condition),
+					 nargs, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 		result = lappend(result, rollup_from_tuple(SPI_tuptable->vals[i],
 												   SPI_tuptable->tupdesc));
 	return result;
 }
 
+List *
+catalog_list_rollups(void)
+{
+	return rollups_where("", 0, NULL, NULL);
+}
+
+/* The RollUps that read a table. */
+List *
+catalog_rollups_of_source(Oid source_relid)
+{
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(source_relid)};
+
+	return rollups_where("WHERE source_relid = $1", 1, types, values);
+}
+
 int32
 catalog_insert_rollup(const Rollup *r)
 {
-	Oid			types[17] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, NAMEOID, NAMEOID,
-		TEXTOID, INT4OID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INTERVALOID, TIMESTAMPTZOID,
-	TEXTARRAYOID, INTERVALOID};
-	Datum		values[17];
-	char		nulls[17];
+	Oid			types[16] = {TEXTOID, TEXTOID, REGCLASSOID, NAMEOID, TEXTOID, INT4OID,
+		REGCLASSOID, REGCLASSOID, REGPROCEDUREOID, NAMEOID, TEXTOID, INTERVALOID,
+	TIMESTAMPTZOID, TEXTARRAYOID, INTERVALOID, BOOLOID};
+	Datum		values[16];
+	char		nulls[16];
 	Datum	   *deps = palloc(sizeof(Datum) * (list_length(r->depends_on) + 1));
 	ListCell   *lc;
 	int			n = 0;
@@ -439,30 +546,31 @@ catalog_insert_rollup(const Rollup *r)
 		deps[n++] = CStringGetTextDatum((char *) lfirst(lc));
 	values[0] = CStringGetTextDatum(r->name);
 	values[1] = CStringGetTextDatum(r->query);
-	values[2] = CStringGetTextDatum(r->refresh_query);
-	values[3] = CStringGetTextDatum(r->live_query);
-	values[4] = DirectFunctionCall1(namein, CStringGetDatum(r->source_schema));
-	values[5] = DirectFunctionCall1(namein, CStringGetDatum(r->source_table));
-	values[6] = DirectFunctionCall1(namein, CStringGetDatum(r->source_time_column));
-	values[7] = CStringGetTextDatum(format_type_be(r->source_time_type));
-	values[8] = Int32GetDatum(r->source_rollup_id);
+	values[2] = ObjectIdGetDatum(r->source_relid);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(r->source_time_column));
+	values[4] = CStringGetTextDatum(format_type_be(r->source_time_type));
+	values[5] = Int32GetDatum(r->source_rollup_id);
 	if (r->source_rollup_id == 0)
-		nulls[8] = 'n';
-	values[9] = DirectFunctionCall1(namein, CStringGetDatum(r->rollup_schema));
-	values[10] = DirectFunctionCall1(namein, CStringGetDatum(r->rollup_table));
-	values[11] = DirectFunctionCall1(namein, CStringGetDatum(r->bucket_column));
-	values[12] = CStringGetTextDatum(format_type_be(r->bucket_type));
-	values[13] = IntervalPGetDatum(&r->bucket_interval);
-	values[14] = TimestampTzGetDatum(r->bucket_origin);
-	values[15] = PointerGetDatum(construct_array(deps, n, TEXTOID, -1, false, TYPALIGN_INT));
-	values[16] = IntervalPGetDatum(&r->refresh_lag);
-	registry_write("INSERT INTO lakets._rollup_registry (name, query, refresh_query, live_query,"
-				   " source_schema, source_table, source_time_column, source_time_type,"
-				   " source_rollup_id, rollup_schema, rollup_table, bucket_column, bucket_type,"
-				   " bucket_interval, bucket_origin, depends_on, refresh_lag)"
+		nulls[5] = 'n';
+	values[6] = ObjectIdGetDatum(r->rollup_relid);
+	values[7] = ObjectIdGetDatum(r->view_relid);
+	if (!OidIsValid(r->view_relid))
+		nulls[7] = 'n';
+	values[8] = ObjectIdGetDatum(r->refresh_function);
+	values[9] = DirectFunctionCall1(namein, CStringGetDatum(r->bucket_column));
+	values[10] = CStringGetTextDatum(format_type_be(r->bucket_type));
+	values[11] = IntervalPGetDatum(&r->bucket_interval);
+	values[12] = TimestampTzGetDatum(r->bucket_origin);
+	values[13] = PointerGetDatum(construct_array(deps, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[14] = IntervalPGetDatum(&r->refresh_lag);
+	values[15] = BoolGetDatum(r->invalidation_enabled);
+	registry_write("INSERT INTO lakets._rollup_registry (name, query, source_relid,"
+				   " source_time_column, source_time_type, source_rollup_id, rollup_relid,"
+				   " view_relid, refresh_function, bucket_column, bucket_type, bucket_interval,"
+				   " bucket_origin, depends_on, refresh_lag, invalidation_enabled)"
 				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-				   " $16, $17) RETURNING id",
-				   17, types, values, nulls, SPI_OK_INSERT_RETURNING);
+				   " $16) RETURNING id",
+				   16, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 									   &isnull));
 }
@@ -470,11 +578,8 @@ catalog_insert_rollup(const Rollup *r)
 void
 catalog_delete_rollup(int32 id)
 {
-	Oid			types[1] = {INT4OID};
-	Datum		values[1] = {Int32GetDatum(id)};
-
-	registry_write("DELETE FROM lakets._rollup_registry WHERE id = $1",
-				   1, types, values, NULL, SPI_OK_DELETE);
+	registry_write1("DELETE FROM lakets._rollup_registry WHERE id = $1",
+					INT4OID, Int32GetDatum(id), SPI_OK_DELETE);
 }
 
 void
@@ -513,18 +618,20 @@ catalog_set_rollup_lag(int32 id, const Interval *lag)
 }
 
 void
-catalog_set_rollup_live_query(int32 id, const char *live_query)
+catalog_set_rollup_view(int32 id, Oid view_relid)
 {
-	set_rollup_column(id, "live_query", TEXTOID, CStringGetTextDatum(live_query));
+	set_rollup_column(id, "view_relid", REGCLASSOID, ObjectIdGetDatum(view_relid));
 }
 
-/* One row per range touched in a source table by a committing transaction. */
+/*
+ * One row per range touched in a source table by a committing transaction;
+ * nothing when no RollUp reads the table (any more).
+ */
 void
-catalog_log_source_invalidations(const char *schema_name, const char *table_name,
-								 const RangeSet *ranges)
+catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 {
-	Oid			types[4] = {NAMEOID, NAMEOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-	Datum		values[4];
+	Oid			types[3] = {REGCLASSOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[3];
 	Datum	   *starts = palloc(sizeof(Datum) * ranges->count);
 	Datum	   *ends = palloc(sizeof(Datum) * ranges->count);
 	int			i;
@@ -534,17 +641,17 @@ catalog_log_source_invalidations(const char *schema_name, const char *table_name
 		starts[i] = TimestampTzGetDatum(ranges->ranges[i].start);
 		ends[i] = TimestampTzGetDatum(ranges->ranges[i].end);
 	}
-	set_name_pair(values, schema_name, table_name);
-	values[2] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
+	values[0] = ObjectIdGetDatum(source_relid);
+	values[1] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
 												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
-	values[3] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
+	values[2] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
 												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 	registry_write("INSERT INTO lakets._source_invalidation_log"
-				   " (source_schema, source_table, range_start, range_end)"
-				   " SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS u(s, e)"
+				   " (source_relid, range_start, range_end)"
+				   " SELECT $1, s, e FROM unnest($2::timestamptz[], $3::timestamptz[]) AS u(s, e)"
 				   " WHERE EXISTS (SELECT 1 FROM lakets._rollup_registry r"
-				   " WHERE r.source_schema = $1 AND r.source_table = $2)",
-				   4, types, values, NULL, SPI_OK_INSERT);
+				   " WHERE r.source_relid = $1)",
+				   3, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -553,20 +660,23 @@ catalog_log_source_invalidations(const char *schema_name, const char *table_name
  * refreshes of RollUps of the same source never lose or double a range.
  */
 void
-catalog_move_source_invalidations(const char *schema_name, const char *table_name)
+catalog_move_source_invalidations(Oid source_relid)
 {
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	registry_write1("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
+					" WHERE source_relid = $1 RETURNING range_start, range_end)"
+					" INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
+					" SELECT r.id, m.range_start, m.range_end FROM moved m"
+					" JOIN lakets._rollup_registry r ON r.source_relid = $1"
+					" AND r.invalidation_enabled",
+					REGCLASSOID, ObjectIdGetDatum(source_relid), SPI_OK_INSERT);
+}
 
-	set_name_pair(values, schema_name, table_name);
-	registry_write("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
-				   " WHERE source_schema = $1 AND source_table = $2"
-				   " RETURNING range_start, range_end)"
-				   " INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
-				   " SELECT r.id, m.range_start, m.range_end FROM moved m"
-				   " JOIN lakets._rollup_registry r ON r.source_schema = $1"
-				   " AND r.source_table = $2 AND r.invalidation_enabled",
-				   2, types, values, NULL, SPI_OK_INSERT);
+/* The ranges logged for a source that no RollUp reads any more. */
+void
+catalog_forget_source_invalidations(Oid source_relid)
+{
+	registry_write1("DELETE FROM lakets._source_invalidation_log WHERE source_relid = $1",
+					REGCLASSOID, ObjectIdGetDatum(source_relid), SPI_OK_DELETE);
 }
 
 /* The pending ranges of a RollUp, visible to this statement's snapshot. */
@@ -634,29 +744,27 @@ retention_from_tuple(HeapTuple tup, TupleDesc desc)
 	bool		isnull;
 
 	p->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-	p->schema_name = SPI_getvalue(tup, desc, 2);
-	p->table_name = SPI_getvalue(tup, desc, 3);
-	p->drop_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 4, &isnull));
+	p->relid = oid_column(tup, desc, 2);
+	current_names(p->relid, &p->schema_name, &p->table_name);
+	p->drop_after = *DatumGetIntervalP(SPI_getbinval(tup, desc, 3, &isnull));
 	return p;
 }
 
 RetentionPolicy *
-catalog_get_retention(const char *schema_name, const char *table_name, bool missing_ok)
+catalog_get_retention(Oid relid, bool missing_ok)
 {
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	set_name_pair(values, schema_name, table_name);
-	lakets_exec_args("SELECT id, schema_name, table_name, drop_after FROM lakets._retention_policy"
-					 " WHERE schema_name = $1 AND table_name = $2",
-					 2, types, values, NULL, SPI_OK_SELECT);
+	lakets_exec_args("SELECT id, relid, drop_after FROM lakets._retention_policy"
+					 " WHERE relid = $1", 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
 		if (missing_ok)
 			return NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("table \"%s.%s\" has no retention policy", schema_name, table_name),
+				 errmsg("table %s has no retention policy", catalog_relation_name(relid)),
 				 errhint("Add one with lakets.add_retention_policy().")));
 	}
 	return retention_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
@@ -668,8 +776,8 @@ catalog_list_retention(void)
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec("SELECT id, schema_name, table_name, drop_after FROM lakets._retention_policy"
-				" ORDER BY schema_name, table_name", SPI_OK_SELECT);
+	lakets_exec("SELECT id, relid, drop_after FROM lakets._retention_policy ORDER BY id",
+				SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 		result = lappend(result, retention_from_tuple(SPI_tuptable->vals[i],
 													  SPI_tuptable->tupdesc));
@@ -677,18 +785,15 @@ catalog_list_retention(void)
 }
 
 int32
-catalog_insert_retention(const char *schema_name, const char *table_name,
-						 const Interval *drop_after)
+catalog_insert_retention(Oid relid, const Interval *drop_after)
 {
-	Oid			types[3] = {NAMEOID, NAMEOID, INTERVALOID};
-	Datum		values[3];
+	Oid			types[2] = {REGCLASSOID, INTERVALOID};
+	Datum		values[2] = {ObjectIdGetDatum(relid), IntervalPGetDatum(drop_after)};
 	bool		isnull;
 
-	set_name_pair(values, schema_name, table_name);
-	values[2] = IntervalPGetDatum(drop_after);
-	registry_write("INSERT INTO lakets._retention_policy (schema_name, table_name, drop_after)"
-				   " VALUES ($1, $2, $3) RETURNING id",
-				   3, types, values, NULL, SPI_OK_INSERT_RETURNING);
+	registry_write("INSERT INTO lakets._retention_policy (relid, drop_after)"
+				   " VALUES ($1, $2) RETURNING id",
+				   2, types, values, NULL, SPI_OK_INSERT_RETURNING);
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 									   &isnull));
 }
@@ -704,14 +809,10 @@ catalog_update_retention(int32 id, const Interval *drop_after)
 }
 
 void
-catalog_delete_retention(const char *schema_name, const char *table_name)
+catalog_delete_retention(Oid relid)
 {
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
-
-	set_name_pair(values, schema_name, table_name);
-	registry_write("DELETE FROM lakets._retention_policy WHERE schema_name = $1 AND table_name = $2",
-				   2, types, values, NULL, SPI_OK_DELETE);
+	registry_write1("DELETE FROM lakets._retention_policy WHERE relid = $1",
+					REGCLASSOID, ObjectIdGetDatum(relid), SPI_OK_DELETE);
 }
 
 /* Retention removed a RollUp's buckets before this instant (kept monotonic). */

@@ -11,9 +11,15 @@
 
 #include "rangeset.h"
 
+/*
+ * Relations are registered by OID. The names in these structs are the
+ * current ones, looked up when the row is read; NULL when the relation no
+ * longer exists.
+ */
 typedef struct ChronoTable
 {
 	int32		id;
+	Oid			relid;
 	char	   *schema_name;
 	char	   *table_name;
 	char	   *time_column;
@@ -21,29 +27,28 @@ typedef struct ChronoTable
 	Interval	chunk_interval;
 	int32		past_count;
 	int32		future_count;
+	char	   *chunk_options;	/* storage parameters of chunks, or NULL */
 } ChronoTable;
 
 typedef struct ChunkMeta
 {
 	int64		id;
-	char	   *schema_name;
-	char	   *chunk_name;
+	Oid			relid;			/* InvalidOid once dropped or detached */
+	char	   *chunk_name;		/* as created */
 	int64		start;			/* UTC instants, see timebucket.h */
 	int64		end;
-	char	   *status;			/* active, tiered, dropped */
-	bool		dropped;
+	char	   *status;			/* active, tiered, dropped, detached */
+	bool		dropped;		/* a tombstone: not a live chunk any more */
 } ChunkMeta;
 
 /* All of these need an SPI connection. */
-extern ChronoTable *catalog_get_chronotable(const char *schema_name,
-											const char *table_name,
-											bool missing_ok);
+extern char *catalog_relation_name(Oid relid);
+extern ChronoTable *catalog_get_chronotable(Oid relid, bool missing_ok);
 extern ChronoTable *catalog_get_chronotable_by_id(int32 id, bool missing_ok);
 extern List *catalog_list_chronotables(void);
-extern int32 catalog_insert_chronotable(const char *schema_name,
-										const char *table_name,
-										const char *time_column,
-										Oid time_type, const Interval *iv);
+extern int32 catalog_insert_chronotable(Oid relid, const char *time_column,
+										Oid time_type, const Interval *iv,
+										const char *chunk_options);
 extern void catalog_delete_chronotable(int32 id);
 extern void catalog_set_chunk_interval(int32 id, const Interval *iv);
 extern void catalog_set_window(int32 id, int32 past_count, int32 future_count);
@@ -51,11 +56,11 @@ extern void catalog_set_window(int32 id, int32 past_count, int32 future_count);
 extern List *catalog_list_chunks(int32 chronotable_id, int64 from, int64 to);
 extern List *catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to,
 									 bool with_dropped);
-extern void catalog_insert_chunk(int32 chronotable_id, const char *schema_name,
+extern void catalog_insert_chunk(int32 chronotable_id, Oid chunk_relid,
 								 const char *chunk_name, int64 start, int64 end);
-extern void catalog_mark_chunk_dropped(int64 chunk_id);
-
-
+extern void catalog_mark_chunk_gone(int64 chunk_id, const char *status);
+extern void catalog_reconcile_chunks(const ChronoTable *ct);
+extern int	catalog_forget_missing(void);
 
 extern bool catalog_caller_owns_registry(void);
 
@@ -63,16 +68,18 @@ typedef struct Rollup
 {
 	int32		id;
 	char	   *name;
-	char	   *query;
-	char	   *refresh_query;	/* SELECT with $1/$2 bounding the source time column */
-	char	   *live_query;		/* the query above the watermark, for the real-time view */
-	char	   *source_schema;
+	char	   *query;			/* as given to create_rollup() */
+	Oid			source_relid;
+	char	   *source_schema;	/* current names, NULL when gone */
 	char	   *source_table;
 	char	   *source_time_column;
 	Oid			source_time_type;
 	int32		source_rollup_id;	/* 0: the source is a ChronoTable */
-	char	   *rollup_schema;
+	Oid			rollup_relid;
+	char	   *rollup_schema;	/* current names, NULL when gone */
 	char	   *rollup_table;
+	Oid			view_relid;		/* the real-time view, InvalidOid when none */
+	Oid			refresh_function;	/* the query over [$1, $2) of the source */
 	char	   *bucket_column;
 	Oid			bucket_type;
 	Interval	bucket_interval;
@@ -97,20 +104,18 @@ typedef struct PendingRange
 
 extern Oid	catalog_time_type_oid(const char *name);
 extern Rollup *catalog_get_rollup(const char *name, bool missing_ok);
-extern Rollup *catalog_get_rollup_by_table(const char *schema_name,
-										   const char *table_name);
+extern Rollup *catalog_get_rollup_by_table(Oid rollup_relid);
 extern List *catalog_list_rollups(void);
+extern List *catalog_rollups_of_source(Oid source_relid);
 extern int32 catalog_insert_rollup(const Rollup *r);
 extern void catalog_delete_rollup(int32 id);
 extern void catalog_set_rollup_refreshed(int32 id, bool has_watermark, int64 watermark);
 extern void catalog_set_rollup_enabled(int32 id, bool enabled);
 extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
-extern void catalog_set_rollup_live_query(int32 id, const char *live_query);
-extern void catalog_log_source_invalidations(const char *schema_name,
-											 const char *table_name,
-											 const RangeSet *ranges);
-extern void catalog_move_source_invalidations(const char *schema_name,
-											  const char *table_name);
+extern void catalog_set_rollup_view(int32 id, Oid view_relid);
+extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
+extern void catalog_move_source_invalidations(Oid source_relid);
+extern void catalog_forget_source_invalidations(Oid source_relid);
 extern List *catalog_rollup_invalidations(int32 rollup_id);
 extern void catalog_add_rollup_invalidation(int32 rollup_id, int64 start, int64 end);
 extern void catalog_delete_rollup_invalidations(List *pending);
@@ -118,18 +123,17 @@ extern void catalog_delete_rollup_invalidations(List *pending);
 typedef struct RetentionPolicy
 {
 	int32		id;
-	char	   *schema_name;
+	Oid			relid;
+	char	   *schema_name;	/* current names, NULL when gone */
 	char	   *table_name;
 	Interval	drop_after;
 } RetentionPolicy;
 
-extern RetentionPolicy *catalog_get_retention(const char *schema_name,
-											  const char *table_name, bool missing_ok);
+extern RetentionPolicy *catalog_get_retention(Oid relid, bool missing_ok);
 extern List *catalog_list_retention(void);
-extern int32 catalog_insert_retention(const char *schema_name, const char *table_name,
-									  const Interval *drop_after);
+extern int32 catalog_insert_retention(Oid relid, const Interval *drop_after);
 extern void catalog_update_retention(int32 id, const Interval *drop_after);
-extern void catalog_delete_retention(const char *schema_name, const char *table_name);
+extern void catalog_delete_retention(Oid relid);
 extern void catalog_set_rollup_dropped_before(int32 id, int64 dropped_before);
 
 typedef struct JobRecord

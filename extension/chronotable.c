@@ -9,10 +9,13 @@
  * table LIKE it takes its name, the chunks covering the existing rows and
  * the window around now() are created, the rows are copied, the old table
  * is dropped, and what LIKE does not copy (indexes, primary/unique/foreign
- * keys, triggers, comment, grants, owner, sequence ownership) is recreated
- * from the catalog definitions saved before. Any error rolls it all back.
+ * keys, triggers, comment, grants, owner, sequence ownership, policies,
+ * publication membership, replica identity, statistics targets, storage
+ * parameters) is recreated from the catalog definitions saved before. The
+ * work runs as the table's owner (owner.c). Any error rolls it all back.
  * What cannot be carried over safely (dependent views, foreign keys that
- * reference the table, row-level security) is refused up front.
+ * reference the table, row-level security, exclusion constraints, an
+ * unlogged table) is refused up front.
  */
 #include "postgres.h"
 
@@ -37,6 +40,7 @@
 #include "chronotable.h"
 #include "chunk.h"
 #include "lockwait.h"
+#include "owner.h"
 #include "rollup.h"
 #include "spi_exec.h"
 #include "timebucket.h"
@@ -112,6 +116,13 @@ check_convertible(Oid relid, const char *time_column, AttrNumber *attnum_out)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("temporary table \"%s\" cannot become a chronotable", relname)));
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unlogged table \"%s\" cannot become a chronotable", relname),
+				 errdetail("A partitioned table cannot be unlogged, and converting would make "
+						   "the data logged without telling."),
+				 errhint("Make it logged first with ALTER TABLE ... SET LOGGED, if that is what you want.")));
 	if (rel->rd_rel->relispartition || has_superclass(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -158,7 +169,14 @@ check_convertible(Oid relid, const char *time_column, AttrNumber *attnum_out)
 		bool		has_time = false;
 		int			i;
 
-		if (idx->indisunique || idx->indisexclusion)
+		if (idx->indisexclusion)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("table \"%s\" has exclusion constraint \"%s\"",
+							relname, RelationGetRelationName(irel)),
+					 errdetail("Exclusion constraints are not supported on partitioned tables."),
+					 errhint("Drop the exclusion constraint before converting the table.")));
+		if (idx->indisunique)
 		{
 			for (i = 0; i < idx->indnkeyatts; i++)
 				if (idx->indkey.values[i] == attnum)
@@ -209,13 +227,13 @@ saved_definitions(Oid relid, const char *qtable)
 {
 	List	   *stmts = NIL;
 
-	/* primary, unique, exclusion and foreign keys, keys first */
+	/* primary and unique keys */
 	stmts = list_concat(stmts, text_rows(
 										 "SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $2, conname,"
 										 " pg_catalog.pg_get_constraintdef(oid))"
 										 " FROM pg_catalog.pg_constraint"
-										 " WHERE conrelid = $1 AND contype IN ('p', 'u', 'x', 'f')"
-										 " ORDER BY contype = 'f', conname", relid, qtable));
+										 " WHERE conrelid = $1 AND contype IN ('p', 'u')"
+										 " ORDER BY conname", relid, qtable));
 	/* other indexes (pg_get_indexdef names the table schema-qualified) */
 	stmts = list_concat(stmts, text_rows(
 										 "SELECT pg_catalog.pg_get_indexdef(i.indexrelid)"
@@ -249,7 +267,88 @@ saved_definitions(Oid relid, const char *qtable)
 										 " FROM pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a"
 										 " WHERE att.attrelid = $1 AND att.attnum > 0 AND NOT att.attisdropped",
 										 relid, qtable));
+	/* policies (kept even while row-level security is off) */
+	stmts = list_concat(stmts, text_rows(
+										 "SELECT format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, $2,"
+										 " CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+										 " CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT'"
+										 " WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,"
+										 " (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC'"
+										 " ELSE quote_ident(pg_catalog.pg_get_userbyid(r)) END, ', ')"
+										 " FROM unnest(p.polroles) AS r),"
+										 " ' USING (' || pg_catalog.pg_get_expr(p.polqual, p.polrelid) || ')',"
+										 " ' WITH CHECK (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')')"
+										 " FROM pg_catalog.pg_policy p WHERE p.polrelid = $1 ORDER BY p.polname",
+										 relid, qtable));
+	/* statistics targets (they recurse to the chunks; new chunks copy them) */
+	stmts = list_concat(stmts, text_rows(
+										 "SELECT format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', $2,"
+										 " attname, attstattarget) FROM pg_catalog.pg_attribute"
+										 " WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped"
+										 " AND attstattarget >= 0", relid, qtable));
+	/* replica identity, after the index it may name */
+	stmts = list_concat(stmts, text_rows(
+										 "SELECT format('ALTER TABLE %s REPLICA IDENTITY %s', $2,"
+										 " CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING'"
+										 " ELSE 'USING INDEX ' || quote_ident(i.relname) END)"
+										 " FROM pg_catalog.pg_class c"
+										 " LEFT JOIN pg_catalog.pg_index x ON x.indrelid = c.oid AND x.indisreplident"
+										 " LEFT JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+										 " WHERE c.oid = $1 AND (c.relreplident IN ('f', 'n')"
+										 " OR (c.relreplident = 'i' AND i.oid IS NOT NULL))", relid, qtable));
 	return stmts;
+}
+
+/*
+ * Foreign keys: re-created as the caller, who may hold the REFERENCES
+ * privilege the owner lacks (PostgreSQL checks the rows as the referenced
+ * table's owner, so no code of the caller's choosing runs).
+ */
+static List *
+saved_foreign_keys(Oid relid, const char *qtable)
+{
+	return text_rows("SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $2, conname,"
+					 " pg_catalog.pg_get_constraintdef(oid))"
+					 " FROM pg_catalog.pg_constraint"
+					 " WHERE conrelid = $1 AND contype = 'f' ORDER BY conname", relid, qtable);
+}
+
+/*
+ * Publication membership: run as the caller, who must be allowed to change
+ * the publications (their owner), or the conversion fails and changes
+ * nothing. Publications FOR ALL TABLES or TABLES IN SCHEMA need nothing.
+ */
+static List *
+saved_publications(Oid relid, const char *qtable)
+{
+	return text_rows("SELECT format('ALTER PUBLICATION %I ADD TABLE %s%s%s', p.pubname, $2,"
+					 " ' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)"
+					 " FROM pg_catalog.pg_attribute a WHERE a.attrelid = pr.prrelid"
+					 " AND a.attnum = ANY (pr.prattrs::pg_catalog.int2[])) || ')',"
+					 " ' WHERE (' || pg_catalog.pg_get_expr(pr.prqual, pr.prrelid) || ')')"
+					 " FROM pg_catalog.pg_publication_rel pr"
+					 " JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid"
+					 " WHERE pr.prrelid = $1 ORDER BY p.pubname", relid, qtable);
+}
+
+/* The storage parameters of the table and its TOAST table, for chunks. */
+static char *
+saved_chunk_options(Oid relid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	bool		isnull;
+	Datum		d;
+
+	d = lakets_exec_scalar("SELECT (coalesce(c.reloptions, '{}')"
+						   " || coalesce((SELECT array_agg('toast.' || o) FROM unnest(t.reloptions) AS o),"
+						   " '{}'))::text"
+						   " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class t"
+						   " ON t.oid = c.reltoastrelid WHERE c.oid = $1",
+						   1, types, values, NULL, &isnull);
+	if (isnull || strcmp(TextDatumGetCString(d), "{}") == 0)
+		return NULL;
+	return TextDatumGetCString(d);
 }
 
 /*
@@ -383,7 +482,10 @@ exec_all(List *stmts)
 		lakets_exec((char *) lfirst(lc), 0);
 }
 
-/* The conversion itself (see the file header); returns the chronotable id. */
+/*
+ * The conversion itself (see the file header), run as the table's owner;
+ * returns the chronotable id.
+ */
 static int32
 convert_table(Oid relid, const char *schema_name, const char *table_name,
 			  const char *time_column, Oid time_type, const Interval *iv)
@@ -391,8 +493,8 @@ convert_table(Oid relid, const char *schema_name, const char *table_name,
 	char	   *qtable = quote_qualified_identifier(schema_name, table_name);
 	char	   *oldname = psprintf("lakets_convert_%u", relid);
 	char	   *qold = quote_qualified_identifier(schema_name, oldname);
-	Oid			owner = lakets_rel_owner(relid);
 	List	   *restore = saved_definitions(relid, qtable);
+	char	   *chunk_options = saved_chunk_options(relid);
 	List	   *seqmoves;
 	List	   *starts;
 	ChronoTable *ct;
@@ -409,13 +511,9 @@ convert_table(Oid relid, const char *schema_name, const char *table_name,
 				 " INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING STATISTICS)"
 				 " PARTITION BY RANGE (%s)",
 				 qtable, qold, quote_identifier(time_column));
-	if (owner != GetUserId())
-		lakets_execf(SPI_OK_UTILITY, "ALTER TABLE %s OWNER TO %s", qtable,
-					 quote_identifier(GetUserNameFromId(owner, false)));
 	newrelid = lakets_resolve_table(schema_name, table_name);
 
-	id = catalog_insert_chronotable(schema_name, table_name, time_column,
-									time_type, iv);
+	id = catalog_insert_chronotable(newrelid, time_column, time_type, iv, chunk_options);
 	ct = catalog_get_chronotable_by_id(id, false);
 	starts = initial_chunk_starts(ct, qold);
 
@@ -438,6 +536,9 @@ convert_table(Oid relid, const char *schema_name, const char *table_name,
 	exec_all(seqmoves);
 	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", qold);
 	exec_all(restore);
+	/* the chunks made before the indexes and settings came back */
+	foreach(lc, find_inheritance_children(newrelid, NoLock))
+		chunk_copy_table_settings(newrelid, lfirst_oid(lc));
 	return id;
 }
 
@@ -464,7 +565,8 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 	if_not_exists = PG_GETARG_BOOL(4);
 
 	SPI_connect();
-	existing = catalog_get_chronotable(schema_name, table_name, true);
+	relid = lakets_resolve_table(schema_name, table_name);
+	existing = catalog_get_chronotable(relid, true);
 	if (existing != NULL)
 	{
 		if (!if_not_exists)
@@ -480,12 +582,21 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		relid = lakets_resolve_table(schema_name, table_name);
+		OwnerSwitch sw;
+		List	   *as_caller;
+
 		lakets_check_owner(relid);
 		lakets_lock_relation(relid, AccessExclusiveLock);
 		time_type = check_convertible(relid, time_column, &attnum);
 		lakets_validate_interval(iv, time_type, "chunk interval");
+		as_caller = list_concat(saved_foreign_keys(relid, quote_qualified_identifier(schema_name,
+																					  table_name)),
+								saved_publications(relid, quote_qualified_identifier(schema_name,
+																					 table_name)));
+		lakets_become_owner(relid, &sw);
 		id = convert_table(relid, schema_name, table_name, time_column, time_type, iv);
+		lakets_end_owner(&sw);
+		exec_all(as_caller);
 	}
 	SPI_finish();
 	PG_RETURN_INT32(id);
@@ -497,7 +608,8 @@ owned_chronotable(FunctionCallInfo fcinfo, int table_arg, int schema_arg, Oid *r
 {
 	char	   *table_name = lakets_text_arg(fcinfo, table_arg, "p_table_name");
 	char	   *schema_name = lakets_text_arg(fcinfo, schema_arg, "p_schema_name");
-	ChronoTable *ct = catalog_get_chronotable(schema_name, table_name, false);
+	ChronoTable *ct = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name),
+											  false);
 
 	*relid = chunk_parent_relid(ct, false);
 	lakets_check_owner(*relid);
@@ -509,30 +621,19 @@ PG_FUNCTION_INFO_V1(lakets_drop_chronotable);
 Datum
 lakets_drop_chronotable(PG_FUNCTION_ARGS)
 {
-	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
-	char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
 	ChronoTable *ct;
 	Oid			relid;
+	OwnerSwitch sw;
 
 	SPI_connect();
-	ct = catalog_get_chronotable(schema_name, table_name, false);
-	relid = chunk_parent_relid(ct, true);
-	if (OidIsValid(relid))
-	{
-		lakets_check_owner(relid);
-		lakets_lock_relation(relid, AccessExclusiveLock);
-		rollup_drop_for_source(ct->schema_name, ct->table_name);
-		chronotable_check_no_dependents(relid, "drop");
-		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
-					 quote_qualified_identifier(ct->schema_name, ct->table_name));
-	}
-	else if (!catalog_caller_owns_registry())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be owner of extension lakets to remove chronotable \"%s.%s\"",
-						schema_name, table_name),
-				 errdetail("The table no longer exists, so its owner cannot be checked.")));
-	catalog_delete_retention(ct->schema_name, ct->table_name);
+	ct = owned_chronotable(fcinfo, 0, 1, &relid);
+	lakets_lock_relation(relid, AccessExclusiveLock);
+	rollup_drop_for_source(relid);
+	chronotable_check_no_dependents(relid, "drop");
+	lakets_become_owner(relid, &sw);
+	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(relid));
+	lakets_end_owner(&sw);
+	catalog_delete_retention(relid);
 	catalog_delete_chronotable(ct->id);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -569,13 +670,7 @@ lakets_set_chunk_window(PG_FUNCTION_ARGS)
 	lakets_require_arg(fcinfo, 2, "p_future_count");
 	past_count = PG_GETARG_INT32(1);
 	future_count = PG_GETARG_INT32(2);
-	if (past_count < 0 || future_count < 0 ||
-		past_count + future_count + 1 > LAKETS_MAX_CHUNKS_PER_CALL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("chunk window of %d past and %d future chunks is out of range",
-						past_count, future_count),
-				 errhint("Use counts between 0 and %d in all.", LAKETS_MAX_CHUNKS_PER_CALL - 1)));
+	lakets_check_window(past_count, future_count);
 	SPI_connect();
 	ct = owned_chronotable(fcinfo, 0, 3, &relid);
 	catalog_set_window(ct->id, past_count, future_count);
@@ -593,53 +688,21 @@ lakets_chronotable_id(PG_FUNCTION_ARGS)
 	int32		id;
 
 	SPI_connect();
-	id = catalog_get_chronotable(schema_name, table_name, false)->id;
+	id = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name), false)->id;
 	SPI_finish();
 	PG_RETURN_INT32(id);
 }
 
-/*
- * The UTC instant now() - older_than, computed without the session time zone
- * so that which chunks are "older than" does not depend on it.
- */
-static int64
-cutoff_before_now(Interval *older_than)
+/* A window of past_count + 1 + future_count chunks, within the limit. */
+void
+lakets_check_window(int32 past_count, int32 future_count)
 {
-	return DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
-												 TimestampGetDatum(GetCurrentTransactionStartTimestamp()),
-												 IntervalPGetDatum(older_than)));
-}
-
-/* SQL: lakets.drop_chunks(p_table_name, p_older_than, p_schema_name) -> chunks dropped */
-PG_FUNCTION_INFO_V1(lakets_drop_chunks);
-Datum
-lakets_drop_chunks(PG_FUNCTION_ARGS)
-{
-	Interval   *older_than = lakets_interval_arg(fcinfo, 1, "p_older_than");
-	ChronoTable *ct;
-	Oid			relid;
-	int64		cutoff;
-	List	   *chunks;
-	ListCell   *lc;
-	int32		dropped = 0;
-
-	if (older_than->month < 0 || older_than->day < 0 || older_than->time < 0)
+	if (past_count < 0 || future_count < 0 ||
+		(int64) past_count + future_count + 1 > LAKETS_MAX_CHUNKS_PER_CALL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("p_older_than must not be negative")));
-	SPI_connect();
-	ct = owned_chronotable(fcinfo, 0, 2, &relid);
-	cutoff = cutoff_before_now(older_than);
-	chunks = catalog_list_chunks(ct->id, PG_INT64_MIN, cutoff);
-	foreach(lc, chunks)
-	{
-		ChunkMeta  *chunk = lfirst(lc);
-
-		if (chunk->dropped || chunk->end > cutoff)
-			continue;
-		chunk_drop(ct, chunk);
-		dropped++;
-	}
-	SPI_finish();
-	PG_RETURN_INT32(dropped);
+				 errmsg("chunk window of %d past and %d future chunks is out of range",
+						past_count, future_count),
+				 errdetail("The window holds the past chunks, the current one and the future ones."),
+				 errhint("Use counts of 0 or more, %d in all at most.", LAKETS_MAX_CHUNKS_PER_CALL - 1)));
 }

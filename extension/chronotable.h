@@ -13,6 +13,7 @@
 #define LAKETS_MAX_CHUNKS_PER_CALL 10000
 
 extern void chronotable_check_no_dependents(Oid relid, const char *action);
+extern void lakets_check_window(int32 past_count, int32 future_count);
 extern List *chronotable_window_starts(const ChronoTable *ct, int past_count,
 									   int future_count);
 

@@ -51,6 +51,7 @@ RETURNS integer
 AS 'MODULE_PATHNAME', 'lakets_chronotable_id'
 LANGUAGE C STABLE;
 
+-- NULL for a caller who may read neither the chunk nor its ChronoTable
 CREATE FUNCTION lakets._chunk_row_count(p_chunk regclass)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'lakets_chunk_row_count'
@@ -72,14 +73,20 @@ RETURNS TABLE (
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT m.chunk_name::text, m.range_start, m.range_end, m.status,
-		CASE WHEN c.oid IS NULL THEN 0 ELSE lakets._chunk_row_count(c.oid) END,
-		CASE WHEN c.oid IS NULL THEN 0 ELSE pg_total_relation_size(c.oid) END,
+	-- the status as it is now: a chunk dropped or detached behind lakets'
+	-- back shows so even before maintenance records it
+	SELECT coalesce(c.relname::text, m.chunk_name::text), m.range_start, m.range_end,
+		CASE WHEN m.status <> 'active' THEN m.status
+			 WHEN c.oid IS NULL THEN 'dropped'
+			 WHEN i.inhrelid IS NULL THEN 'detached'
+			 ELSE 'active' END,
+		CASE WHEN i.inhrelid IS NULL THEN 0 ELSE lakets._chunk_row_count(c.oid) END,
+		CASE WHEN i.inhrelid IS NULL THEN 0 ELSE pg_total_relation_size(c.oid) END,
 		m.created_at
 	FROM lakets._chunk_metadata m
-	LEFT JOIN pg_namespace n ON n.nspname = m.chunk_schema
-	LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = m.chunk_name
-		AND m.status <> 'dropped'
+	JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id
+	LEFT JOIN pg_class c ON c.oid = m.chunk_relid
+	LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = r.relid
 	WHERE m.chronotable_id = lakets._chronotable_id(p_table_name, p_schema_name)
 	  AND (p_older_than IS NULL
 		   OR m.range_end <= (now() AT TIME ZONE 'UTC' - p_older_than) AT TIME ZONE 'UTC')

@@ -9,6 +9,12 @@
  * EXCLUSIVE on the default partition, to check it holds no row of the new
  * range; that lock could queue behind a long query, so it is taken first
  * with a bounded wait.
+ *
+ * Chunks are known by OID. Their names only follow a pattern for people:
+ * a name that is taken gets a number appended. lakets drops a relation
+ * only when, under the parent's ACCESS EXCLUSIVE lock, it is a partition
+ * of that ChronoTable: a chunk someone detached or dropped is left alone
+ * and recorded as such.
  */
 #include "postgres.h"
 
@@ -24,6 +30,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -33,6 +40,7 @@
 #include "catalog.h"
 #include "chunk.h"
 #include "lockwait.h"
+#include "owner.h"
 #include "rollup.h"
 #include "spi_exec.h"
 #include "timebucket.h"
@@ -72,21 +80,34 @@ chunk_default_name(const char *table_name)
 	return name_with_suffix(table_name, "_default");
 }
 
+/*
+ * The ChronoTable's partitioned table, or InvalidOid (an error unless
+ * missing_ok) when it no longer exists. A new table that took its name is
+ * another relation: it is never mistaken for it.
+ */
 Oid
 chunk_parent_relid(const ChronoTable *ct, bool missing_ok)
 {
-	Oid			nsp = get_namespace_oid(ct->schema_name, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(ct->table_name, nsp) : InvalidOid;
-
-	if (!OidIsValid(relid) && !missing_ok)
+	if (ct->table_name == NULL || get_rel_relkind(ct->relid) != RELKIND_PARTITIONED_TABLE)
+	{
+		if (missing_ok)
+			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("chronotable \"%s.%s\" no longer exists",
-						ct->schema_name, ct->table_name),
-				 errdetail("The lakets registry lists it, but the table was dropped "
-						   "or renamed outside lakets."),
-				 errhint("Remove it from the registry with lakets.drop_chronotable().")));
-	return relid;
+				 errmsg("table of chronotable %d no longer exists", ct->id),
+				 errdetail("The table with OID %u was dropped outside lakets.", ct->relid),
+				 errhint("lakets forgets it on its next maintenance run.")));
+	}
+	return ct->relid;
+}
+
+/* Whether relid is, right now, a partition of parent_relid. */
+bool
+chunk_is_partition_of(Oid relid, Oid parent_relid)
+{
+	return OidIsValid(relid) && get_rel_relkind(relid) != '\0' &&
+		get_rel_relispartition(relid) &&
+		get_partition_parent(relid, true) == parent_relid;
 }
 
 /* Quoted, comma-separated list of a table's insertable columns. */
@@ -112,37 +133,89 @@ chunk_column_list(Oid relid)
 	return buf.data;
 }
 
-/* Give a new partition the owner of its parent (chunks are created as the caller). */
-static void
-align_owner(Oid parent_relid, const char *qualified_name)
+/*
+ * What a partition does not take from its parent by itself, copied from the
+ * parent to a new chunk: the replica identity (logical replication reads
+ * each partition's own) and per-column statistics targets.
+ */
+void
+chunk_copy_table_settings(Oid parent_relid, Oid chunk_relid)
 {
-	Oid			owner = lakets_rel_owner(parent_relid);
+	char	   *qchunk = catalog_relation_name(chunk_relid);
+	Relation	parent = relation_open(parent_relid, NoLock);
+	char		ident = parent->rd_rel->relreplident;
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		values[2] = {ObjectIdGetDatum(parent_relid), ObjectIdGetDatum(chunk_relid)};
+	List	   *stmts = NIL;
+	uint64		i;
+	ListCell   *lc;
 
-	if (owner != GetUserId())
-		lakets_execf(SPI_OK_UTILITY, "ALTER TABLE %s OWNER TO %s", qualified_name,
-					 quote_identifier(GetUserNameFromId(owner, false)));
+	relation_close(parent, NoLock);
+	if (ident == REPLICA_IDENTITY_FULL)
+		stmts = lappend(stmts, psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", qchunk));
+	else if (ident == REPLICA_IDENTITY_NOTHING)
+		stmts = lappend(stmts, psprintf("ALTER TABLE %s REPLICA IDENTITY NOTHING", qchunk));
+	else if (ident == REPLICA_IDENTITY_INDEX)
+	{
+		/* the chunk's index that is a partition of the parent's identity index */
+		lakets_exec_args("SELECT pg_catalog.quote_ident(c.relname)"
+						 " FROM pg_catalog.pg_index pi"
+						 " JOIN pg_catalog.pg_inherits h ON h.inhparent = pi.indexrelid"
+						 " JOIN pg_catalog.pg_index ci ON ci.indexrelid = h.inhrelid"
+						 " JOIN pg_catalog.pg_class c ON c.oid = ci.indexrelid"
+						 " WHERE pi.indrelid = $1 AND pi.indisreplident AND ci.indrelid = $2",
+						 2, types, values, NULL, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+			stmts = lappend(stmts,
+							psprintf("ALTER TABLE %s REPLICA IDENTITY USING INDEX %s", qchunk,
+									 SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)));
+	}
+	lakets_exec_args("SELECT pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s',"
+					 " $2::pg_catalog.regclass, attname, attstattarget)"
+					 " FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0"
+					 " AND NOT attisdropped AND attstattarget >= 0",
+					 2, types, values, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	foreach(lc, stmts)
+		lakets_exec(lfirst(lc), SPI_OK_UTILITY);
 }
 
+/*
+ * A free name for a new partition in nsp: the wanted one, or with _2, _3 ...
+ * appended when another relation has it.
+ */
 static char *
-create_like_parent(const ChronoTable *ct, Oid parent_relid, const char *name)
+free_name(const char *wanted, Oid nsp)
 {
-	Oid			nsp = get_namespace_oid(ct->schema_name, false);
+	char	   *name = pstrdup(wanted);
+	int			n;
+
+	for (n = 2; OidIsValid(get_relname_relid(name, nsp)); n++)
+		name = name_with_suffix(wanted, psprintf("_%d", n));
+	return name;
+}
+
+/*
+ * CREATE TABLE name (LIKE parent) in the parent's schema, with the storage
+ * parameters chunks get; returns its OID. Run as the parent's owner, the
+ * table is the owner's.
+ */
+static Oid
+create_like_parent(const ChronoTable *ct, const char *name)
+{
+	Oid			nsp = get_rel_namespace(ct->relid);
 	char	   *qparent = quote_qualified_identifier(ct->schema_name, ct->table_name);
 	char	   *qname = quote_qualified_identifier(ct->schema_name, name);
 
-	if (OidIsValid(get_relname_relid(name, nsp)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_TABLE),
-				 errmsg("relation \"%s\" already exists", qname),
-				 errdetail("lakets needs that name for a partition of chronotable \"%s\".",
-						   qparent),
-				 errhint("Rename or drop the other relation.")));
 	lakets_execf(SPI_OK_UTILITY,
 				 "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
-				 " INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)",
-				 qname, qparent);
-	align_owner(parent_relid, qname);
-	return qname;
+				 " INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)%s%s%s",
+				 qname, qparent,
+				 ct->chunk_options ? " WITH (" : "",
+				 ct->chunk_options ? ct->chunk_options : "",
+				 ct->chunk_options ? ")" : "");
+	return get_relname_relid(name, nsp);
 }
 
 /*
@@ -152,71 +225,83 @@ create_like_parent(const ChronoTable *ct, Oid parent_relid, const char *name)
  * the default partition move into the chunk first (attaching would fail
  * otherwise).
  */
-void
+Oid
 chunk_create(const ChronoTable *ct, Oid parent_relid, int64 start, int64 end,
 			 bool move_from_default)
 {
-	char	   *name = chunk_name_for(ct->table_name, start);
+	char	   *name = free_name(chunk_name_for(ct->table_name, start),
+								 get_rel_namespace(parent_relid));
 	char	   *qparent = quote_qualified_identifier(ct->schema_name, ct->table_name);
 	char	   *lo = quote_literal_cstr(lakets_time_literal(start, ct->time_type));
 	char	   *hi = quote_literal_cstr(lakets_time_literal(end, ct->time_type));
 	Oid			default_relid = get_default_partition_oid(parent_relid);
-	char	   *qchunk;
+	char	   *qchunk = quote_qualified_identifier(ct->schema_name, name);
+	Oid			chunk_relid;
 
 	if (OidIsValid(default_relid))
 		lakets_lock_relation(default_relid, AccessExclusiveLock);
 
-	qchunk = create_like_parent(ct, parent_relid, name);
+	chunk_relid = create_like_parent(ct, name);
 
 	if (move_from_default && OidIsValid(default_relid))
 	{
 		char	   *cols = chunk_column_list(parent_relid);
 		const char *qcol = quote_identifier(ct->time_column);
-		char	   *qdefault = quote_qualified_identifier(get_namespace_name(get_rel_namespace(default_relid)),
-														  get_rel_name(default_relid));
 
 		lakets_execf(SPI_OK_INSERT,
 					 "WITH moved AS (DELETE FROM ONLY %s WHERE %s >= %s AND %s < %s"
 					 " RETURNING %s) INSERT INTO %s (%s) SELECT %s FROM moved",
-					 qdefault, qcol, lo, qcol, hi, cols, qchunk, cols, cols);
+					 catalog_relation_name(default_relid), qcol, lo, qcol, hi, cols,
+					 qchunk, cols, cols);
 	}
 
 	lakets_execf(SPI_OK_UTILITY,
 				 "ALTER TABLE %s ATTACH PARTITION %s FOR VALUES FROM (%s) TO (%s)",
 				 qparent, qchunk, lo, hi);
-	rollup_track_partition(parent_relid, get_relname_relid(name, get_namespace_oid(ct->schema_name, false)));
-	catalog_insert_chunk(ct->id, ct->schema_name, name, start, end);
+	chunk_copy_table_settings(parent_relid, chunk_relid);
+	rollup_track_partition(parent_relid, chunk_relid);
+	catalog_insert_chunk(ct->id, chunk_relid, name, start, end);
+	return chunk_relid;
 }
 
 /* The default partition, which catches rows no chunk covers. */
 void
 chunk_create_default(const ChronoTable *ct, Oid parent_relid)
 {
-	char	   *qname = create_like_parent(ct, parent_relid,
-										   chunk_default_name(ct->table_name));
+	char	   *name = free_name(chunk_default_name(ct->table_name),
+								 get_rel_namespace(parent_relid));
+	Oid			relid = create_like_parent(ct, name);
 
 	lakets_execf(SPI_OK_UTILITY, "ALTER TABLE %s ATTACH PARTITION %s DEFAULT",
-				 quote_qualified_identifier(ct->schema_name, ct->table_name), qname);
+				 quote_qualified_identifier(ct->schema_name, ct->table_name),
+				 catalog_relation_name(relid));
+	chunk_copy_table_settings(parent_relid, relid);
 }
 
 /*
  * Drop one chunk and leave its tombstone. Dropping a partition needs ACCESS
- * EXCLUSIVE on the parent; both locks are taken with a bounded wait.
+ * EXCLUSIVE on the parent; both locks are taken with a bounded wait. Under
+ * the parent's lock the chunk is checked to be its partition still: one
+ * that was detached stays (recorded as detached), one that is gone is
+ * recorded as dropped. Returns whether lakets dropped it.
  */
-void
+bool
 chunk_drop(const ChronoTable *ct, const ChunkMeta *chunk)
 {
-	Oid			nsp = get_namespace_oid(chunk->schema_name, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(chunk->chunk_name, nsp) : InvalidOid;
+	Oid			parent_relid = chunk_parent_relid(ct, false);
 
-	if (OidIsValid(relid))
+	lakets_lock_relation(parent_relid, AccessExclusiveLock);
+	if (!chunk_is_partition_of(chunk->relid, parent_relid))
 	{
-		lakets_lock_relation(chunk_parent_relid(ct, false), AccessExclusiveLock);
-		lakets_lock_relation(relid, AccessExclusiveLock);
-		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
-					 quote_qualified_identifier(chunk->schema_name, chunk->chunk_name));
+		catalog_mark_chunk_gone(chunk->id,
+								OidIsValid(chunk->relid) && get_rel_name(chunk->relid) ?
+								"detached" : "dropped");
+		return false;
 	}
-	catalog_mark_chunk_dropped(chunk->id);
+	lakets_lock_relation(chunk->relid, AccessExclusiveLock);
+	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(chunk->relid));
+	catalog_mark_chunk_gone(chunk->id, "dropped");
+	return true;
 }
 
 /*
@@ -231,25 +316,36 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 	Relation	rel = try_relation_open(relid, AccessShareLock);
 	float4		reltuples;
 	BlockNumber nblocks;
+	bool		readable;
+	Oid			parent_relid;
 	int64		count;
 	bool		isnull;
+	OwnerSwitch sw;
 
 	if (rel == NULL)
 		PG_RETURN_INT64(0);
 	reltuples = rel->rd_rel->reltuples;
 	nblocks = RelationGetNumberOfBlocks(rel);
+	parent_relid = rel->rd_rel->relispartition ? get_partition_parent(relid, true) : InvalidOid;
 	relation_close(rel, AccessShareLock);
 
+	/* who may read the ChronoTable may count its chunks */
+	readable = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
+		(OidIsValid(parent_relid) &&
+		 pg_class_aclcheck(parent_relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK);
+	if (!readable)
+		PG_RETURN_NULL();
 	if (nblocks == 0)
 		PG_RETURN_INT64(0);
 	if (reltuples >= 0)
 		PG_RETURN_INT64((int64) (reltuples + 0.5));
 
 	SPI_connect();
+	lakets_become_owner(relid, &sw);
 	count = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM ONLY %s",
-													  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																				 get_rel_name(relid))),
+													  catalog_relation_name(relid)),
 											 0, NULL, NULL, NULL, &isnull));
+	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_INT64(count);
 }

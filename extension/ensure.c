@@ -13,6 +13,9 @@
  * A range that holds a dropped chunk's tombstone is never filled again, and
  * a chunk is never created over part of an existing chunk: the new chunk is
  * cut to the gap (this happens after set_chunk_interval()).
+ *
+ * Rows dated infinity, -infinity or outside the years 1 to 8999 have no
+ * chunk: they stay in the default partition, and chunk creation goes on.
  */
 #include "postgres.h"
 
@@ -40,9 +43,35 @@
 #include "ensure.h"
 #include "isolate.h"
 #include "lockwait.h"
+#include "owner.h"
 #include "rangeset.h"
 #include "spi_exec.h"
 #include "timebucket.h"
+
+/* The times that can have a chunk: the years 1 to 8999, UTC (chunk names and
+ * bounds are written with four-digit years, and a chunk must end by 9999). */
+#define CHUNKABLE_FROM INT64CONST(-63082281600000000)	/* 0001-01-01 */
+#define CHUNKABLE_TO INT64CONST(220898707200000000) /* 9000-01-01 */
+
+static bool
+chunkable(Datum value, Oid time_type)
+{
+	int64		t = lakets_time_to_utc(value, time_type);
+
+	return !TIMESTAMP_NOT_FINITE(t) && t >= CHUNKABLE_FROM && t < CHUNKABLE_TO;
+}
+
+/* "col >= lo AND col < hi" over the chunkable times, as SQL. */
+static char *
+chunkable_condition(const ChronoTable *ct)
+{
+	const char *qcol = quote_identifier(ct->time_column);
+
+	return psprintf("%s >= %s AND %s < %s", qcol,
+					quote_literal_cstr(lakets_time_literal(CHUNKABLE_FROM, ct->time_type)),
+					qcol,
+					quote_literal_cstr(lakets_time_literal(CHUNKABLE_TO, ct->time_type)));
+}
 
 /* The ranges of all chunks (any status) overlapping [from, to). */
 static RangeSet *
@@ -96,9 +125,9 @@ missing_ranges(const ChronoTable *ct, List *starts)
 }
 
 /*
- * Whether the default partition holds a row with a non-NULL time (a row
- * with a NULL time belongs there). A peek, skipped when the partition is
- * locked by someone else: the next run will look again.
+ * Whether the default partition holds a row a chunk could take (a row with
+ * a NULL or unchunkable time belongs there). A peek, skipped when the
+ * partition is locked by someone else: the next run will look again.
  */
 static bool
 default_has_rows(const ChronoTable *ct, Oid default_relid)
@@ -122,8 +151,9 @@ default_has_rows(const ChronoTable *ct, Oid default_relid)
 		{
 			bool		isnull;
 
-			(void) slot_getattr(slot, attnum, &isnull);
-			found = !isnull;
+			Datum		value = slot_getattr(slot, attnum, &isnull);
+
+			found = !isnull && chunkable(value, ct->time_type);
 		}
 		table_endscan(scan);
 		ExecDropSingleTupleTableSlot(slot);
@@ -141,8 +171,8 @@ static int
 drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid)
 {
 	const char *qcol = quote_identifier(ct->time_column);
-	char	   *qdefault = quote_qualified_identifier(ct->schema_name,
-													  get_rel_name(default_relid));
+	char	   *qdefault = catalog_relation_name(default_relid);
+	char	   *in_range = chunkable_condition(ct);
 	Oid			types[1] = {INTERVALOID};
 	Datum		values[1] = {IntervalPGetDatum(&ct->chunk_interval)};
 	List	   *starts = NIL;
@@ -154,7 +184,7 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid)
 
 	lakets_lock_relation(default_relid, AccessExclusiveLock);
 	lakets_exec_args(psprintf("SELECT DISTINCT lakets._chunk_start(%s, $1) FROM ONLY %s"
-							  " WHERE %s IS NOT NULL ORDER BY 1", qcol, qdefault, qcol),
+							  " WHERE %s ORDER BY 1", qcol, qdefault, in_range),
 					 1, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -188,8 +218,8 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid)
 		}
 	}
 
-	left = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM ONLY %s WHERE %s IS NOT NULL",
-													 qdefault, qcol),
+	left = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM ONLY %s WHERE %s",
+													 qdefault, in_range),
 											0, NULL, NULL, NULL, &isnull));
 	if (left > 0)
 		ereport(WARNING,
@@ -264,11 +294,59 @@ range_starts(const ChronoTable *ct, int64 from, int64 to)
 	return starts;
 }
 
+/*
+ * Check the caller's right, then, as the table's owner, record chunks
+ * detached or dropped behind lakets' back and make the chunks exist.
+ */
+static int
+ensure_starts(const ChronoTable *ct, List *(*starts) (const ChronoTable *, void *), void *arg)
+{
+	Oid			relid = chunk_parent_relid(ct, false);
+	OwnerSwitch sw;
+	int			created;
+
+	lakets_check_owner(relid);
+	lakets_become_owner(relid, &sw);
+	catalog_reconcile_chunks(ct);
+	created = ensure_chunks(ct, starts(ct, arg));
+	lakets_end_owner(&sw);
+	return created;
+}
+
+typedef struct Window
+{
+	int			past_count;
+	int			future_count;
+} Window;
+
+static List *
+window_starts(const ChronoTable *ct, void *arg)
+{
+	Window	   *w = arg;
+
+	return chronotable_window_starts(ct, w->past_count, w->future_count);
+}
+
 static int
 ensure_one(const ChronoTable *ct, int past_count, int future_count)
 {
-	lakets_check_owner(chunk_parent_relid(ct, false));
-	return ensure_chunks(ct, chronotable_window_starts(ct, past_count, future_count));
+	Window		w = {past_count, future_count};
+
+	return ensure_starts(ct, window_starts, &w);
+}
+
+typedef struct Span
+{
+	int64		from;
+	int64		to;
+} Span;
+
+static List *
+span_starts(const ChronoTable *ct, void *arg)
+{
+	Span	   *span = arg;
+
+	return range_starts(ct, span->from, span->to);
 }
 
 typedef struct EnsureWork
@@ -308,8 +386,8 @@ ensure_owns(const ChronoTable *ct)
 {
 	Oid			relid = chunk_parent_relid(ct, true);
 
-	/* a table gone behind lakets' back is reported, not skipped */
-	return !OidIsValid(relid) || lakets_relation_ownercheck(relid, GetUserId());
+	/* a table gone behind lakets' back is forgotten, not ours to report */
+	return OidIsValid(relid) && lakets_relation_ownercheck(relid, GetUserId());
 }
 
 /* ensure_one() for every ChronoTable the caller owns, one failure at a time. */
@@ -346,7 +424,8 @@ lakets_ensure_partitions(PG_FUNCTION_ARGS)
 	{
 		char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
 		char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
-		ChronoTable *ct = catalog_get_chronotable(schema_name, table_name, false);
+		ChronoTable *ct = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name),
+												  false);
 
 		created = ensure_one(ct, ct->past_count, ct->future_count);
 	}
@@ -375,12 +454,7 @@ lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("p_range_start and p_range_end must be given together")));
-	if (PG_GETARG_INT32(1) < 0 || PG_GETARG_INT32(2) < 0 ||
-		PG_GETARG_INT32(1) + PG_GETARG_INT32(2) + 1 > LAKETS_MAX_CHUNKS_PER_CALL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("p_past_count and p_future_count must be between 0 and %d in all",
-						LAKETS_MAX_CHUNKS_PER_CALL - 1)));
+	lakets_check_window(PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 
 	SPI_connect();
 	ct = catalog_get_chronotable_by_id(PG_GETARG_INT32(0), false);
@@ -388,9 +462,9 @@ lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
 		created = ensure_one(ct, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 	else
 	{
-		lakets_check_owner(chunk_parent_relid(ct, false));
-		created = ensure_chunks(ct, range_starts(ct, PG_GETARG_TIMESTAMPTZ(3),
-												 PG_GETARG_TIMESTAMPTZ(4)));
+		Span		span = {PG_GETARG_TIMESTAMPTZ(3), PG_GETARG_TIMESTAMPTZ(4)};
+
+		created = ensure_starts(ct, span_starts, &span);
 	}
 	SPI_finish();
 	PG_RETURN_INT32(created);

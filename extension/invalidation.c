@@ -22,6 +22,11 @@
  * lakets._invalidation_trigger() on the table and on each of its partitions
  * (TRUNCATE of one chunk invalidates that chunk's range). Ranges of rows whose subtransaction rolls
  * back are kept: invalidating too much only costs a recomputation.
+ *
+ * _note_change() is callable by anyone, so the first call for a source in
+ * a transaction checks that the caller may write that table (INSERT,
+ * UPDATE, DELETE or TRUNCATE): nobody else can make lakets recompute (or
+ * log) anything for it. The check is cached with the source's range set.
  */
 #include "postgres.h"
 
@@ -32,11 +37,14 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
@@ -51,7 +59,7 @@
 typedef struct SourceRanges
 {
 	Oid			relid;			/* hash key */
-	RangeSet   *ranges;
+	RangeSet   *ranges;		/* NULL until the caller's right was checked */
 	int64		hit_start;		/* the range that took the last row: rows */
 	int64		hit_end;		/* that fall in it need no work at all */
 } SourceRanges;
@@ -172,8 +180,25 @@ source_ranges(Oid relid)
 
 	if (!found)
 	{
-		MemoryContext old = MemoryContextSwitchTo(inval_cxt);
+		MemoryContext old;
 
+		s->ranges = NULL;
+		if (pg_class_aclcheck(relid, GetUserId(),
+							  ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE) != ACLCHECK_OK)
+		{
+			char	   *name = get_rel_name(relid);
+
+			hash_search(sources, &relid, HASH_REMOVE, NULL);
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to record changes of %s",
+							name ? name : psprintf("relation %u", relid)),
+					 errdetail("Only a role that may write a table may record changes of it "
+							   "for its RollUps."),
+					 errhint("lakets calls this from the triggers of a RollUp's source table; "
+							 "there is no need to call it directly.")));
+		}
+		old = MemoryContextSwitchTo(inval_cxt);
 		s->ranges = rangeset_create();
 		s->hit_start = s->hit_end = 0;
 		MemoryContextSwitchTo(old);
@@ -267,19 +292,17 @@ static Oid
 truncated_source(Relation rel, int64 *start, int64 *end)
 {
 	Oid			relid = RelationGetRelid(rel);
-	Oid			types[2] = {NAMEOID, NAMEOID};
-	Datum		values[2];
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
 	*start = DT_NOBEGIN;
 	*end = DT_NOEND;
 	if (!rel->rd_rel->relispartition)
 		return relid;
-	values[0] = DirectFunctionCall1(namein, CStringGetDatum(get_namespace_name(RelationGetNamespace(rel))));
-	values[1] = DirectFunctionCall1(namein, CStringGetDatum(RelationGetRelationName(rel)));
 	SPI_connect();
 	lakets_exec_args("SELECT range_start, range_end FROM lakets._chunk_metadata"
-					 " WHERE chunk_schema = $1 AND chunk_name = $2 AND status <> 'dropped'",
-					 2, types, values, NULL, SPI_OK_SELECT);
+					 " WHERE chunk_relid = $1 AND status = 'active'",
+					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -343,12 +366,10 @@ invalidation_flush(void)
 	hash_seq_init(&scan, sources);
 	while ((s = hash_seq_search(&scan)) != NULL)
 	{
-		char	   *table_name;
-
-		if (s->ranges->count == 0)
+		if (s->ranges == NULL || s->ranges->count == 0)
 			continue;
-		table_name = get_rel_name(s->relid);
-		if (table_name != NULL)
+		/* a source dropped in this transaction needs nothing any more */
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s->relid)))
 		{
 			if (!connected)
 			{
@@ -360,8 +381,7 @@ invalidation_flush(void)
 				SPI_connect();
 				connected = true;
 			}
-			catalog_log_source_invalidations(get_namespace_name(get_rel_namespace(s->relid)),
-											 table_name, s->ranges);
+			catalog_log_source_invalidations(s->relid, s->ranges);
 			if (GetCurrentTransactionNestLevel() > 1)
 			{
 				MemoryContext old = MemoryContextSwitchTo(inval_cxt);

@@ -8,9 +8,17 @@
  * table queues behind us. We wait in the lock manager (so that the wait is
  * visible in pg_locks and deadlock detection applies) but with lock_timeout
  * set to lakets.lock_timeout for just that wait.
+ *
+ * Also the locks that keep two refreshes of a RollUp, or two maintenance
+ * runs of a role, apart. They are taken on objects no SQL command locks (a
+ * lakets registry table as the class, an id within it), never as advisory
+ * keys: pg_advisory_lock() is open to every role, and one holding lakets'
+ * keys would make every refresh and run skip.
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -88,4 +96,37 @@ bool
 lakets_try_lock_relation(Oid relid, LOCKMODE mode)
 {
 	return ConditionalLockRelationOid(relid, mode);
+}
+
+/* The class of a lakets lock: a registry table's OID. */
+static void
+object_locktag(LOCKTAG *tag, LaketsLock which, uint32 id)
+{
+	Oid			nsp = get_namespace_oid("lakets", false);
+	Oid			classid = get_relname_relid(which == LAKETS_LOCK_REFRESH ?
+											"_rollup_registry" : "job_history", nsp);
+
+	SET_LOCKTAG_OBJECT(*tag, MyDatabaseId, classid, id, 0);
+}
+
+/*
+ * Take a lakets lock if it is free: transaction-level, or (session) held
+ * across commits until lakets_unlock_object().
+ */
+bool
+lakets_try_lock_object(LaketsLock which, uint32 id, bool session)
+{
+	LOCKTAG		tag;
+
+	object_locktag(&tag, which, id);
+	return LockAcquire(&tag, ExclusiveLock, session, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+void
+lakets_unlock_object(LaketsLock which, uint32 id, bool session)
+{
+	LOCKTAG		tag;
+
+	object_locktag(&tag, which, id);
+	LockRelease(&tag, ExclusiveLock, session);
 }

@@ -15,10 +15,16 @@
  *	  is done, instead of when every table is. Called inside a transaction
  *	  block, it does the same work in that one transaction.
  *
- * Two runs at once are safe: a run takes an advisory lock without waiting
- * (transaction-level for the function, session-level for the procedure,
- * which commits), and a second run finds it taken and does nothing but
- * record that it skipped. The history row is written in the run's (last)
+ * Two runs at once are safe: a run takes its role's maintenance lock without
+ * waiting (transaction-level for the function, session-level for the
+ * procedure, which commits), and a second run of the same role finds it
+ * taken and does nothing but record that it skipped. The lock is per role
+ * and on an object no SQL command can lock (lockwait.c), so no other role
+ * can make a run skip; runs of different roles need no mutual exclusion,
+ * each table's own locks keep them apart.
+ *
+ * A run starts by forgetting the registry rows of relations dropped behind
+ * lakets' back (catalog_forget_missing()). The history row is written in the run's (last)
  * transaction: a run that is cancelled or whose backend is terminated
  * leaves no row behind, and no change but the tables it had committed.
  */
@@ -27,8 +33,11 @@
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "tcop/pquery.h"
+#include "catalog/namespace.h"
+#include "commands/event_trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "utils/lsyscache.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -36,13 +45,10 @@
 #include "args.h"
 #include "catalog.h"
 #include "ensure.h"
+#include "lockwait.h"
 #include "refresh.h"
 #include "retention.h"
 #include "spi_exec.h"
-
-/* pg_try_advisory_xact_lock keys: "lakets" maintenance */
-#define MAINTENANCE_LOCK_KEY1 1818979188
-#define MAINTENANCE_LOCK_KEY2 1
 
 typedef struct Run
 {
@@ -181,7 +187,11 @@ report_retention(Run *run, List *actions)
 		else if (strncmp(a->action, "skipped", 7) == 0)
 			run->record.skipped++;
 		else if (strcmp(a->action, "error") == 0)
+		{
 			run->record.errors++;
+			if (run->record.error_text == NULL && a->error != NULL)
+				run->record.error_text = pstrdup(a->error);
+		}
 		if (a->has_range)
 		{
 			/* timestamptz_to_str() returns a static buffer */
@@ -201,17 +211,17 @@ run_retention(Run *run)
 	if (!run->commit_each)
 	{
 		/* one transaction: every refresh first, then the drops */
-		report_retention(run, retention_enforce_all(false, false, NULL, NULL));
+		report_retention(run, retention_enforce_all(false, false, InvalidOid));
 		return;
 	}
-	foreach(lc, retention_policies(NULL, NULL))
+	foreach(lc, retention_policies(InvalidOid))
 	{
 		RetentionPolicy *p = lfirst(lc);
 
 		if (!retention_owned(p))
 			continue;
 		retention_catch_up(p);
-		report_retention(run, retention_apply(p, false, false, true));
+		report_retention(run, retention_apply_isolated(p, false, false, true));
 		next_transaction(run);
 	}
 }
@@ -219,14 +229,7 @@ run_retention(Run *run)
 static bool
 try_lock(bool session)
 {
-	bool		isnull;
-
-	return DatumGetBool(lakets_exec_scalar(psprintf("SELECT pg_catalog.%s(%d, %d)",
-													session ? "pg_try_advisory_lock" :
-													"pg_try_advisory_xact_lock",
-													MAINTENANCE_LOCK_KEY1,
-													MAINTENANCE_LOCK_KEY2),
-										   0, NULL, NULL, NULL, &isnull));
+	return lakets_try_lock_object(LAKETS_LOCK_MAINTENANCE, GetUserId(), session);
 }
 
 /* The steps of a job, then its history row; "skipped" when locked out. */
@@ -243,6 +246,13 @@ run_job(Run *run, bool locked)
 		run->record.skipped = 1;
 		catalog_record_job(&run->record);
 		return;
+	}
+	{
+		int			forgotten = catalog_forget_missing();
+
+		if (forgotten > 0)
+			emit(run, job, NULL, "forgotten",
+				 psprintf("%d registry rows of relations dropped outside lakets", forgotten));
 	}
 	if (all || strcmp(job, "partitions") == 0)
 		run_partitions(run);
@@ -307,11 +317,34 @@ lakets_maintain(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		if (locked)
-			DirectFunctionCall2(pg_advisory_unlock_int4,
-								Int32GetDatum(MAINTENANCE_LOCK_KEY1),
-								Int32GetDatum(MAINTENANCE_LOCK_KEY2));
+			lakets_unlock_object(LAKETS_LOCK_MAINTENANCE, GetUserId(), true);
 	}
 	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL: the sql_drop event trigger lakets._forget_dropped(): forget at once
+ * the registry rows of what was just dropped. It does nothing while the
+ * extension itself is being dropped.
+ */
+PG_FUNCTION_INFO_V1(lakets_forget_dropped);
+Datum
+lakets_forget_dropped(PG_FUNCTION_ARGS)
+{
+	Oid			nsp;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("lakets._forget_dropped() must be called as an event trigger")));
+	nsp = get_namespace_oid("lakets", true);
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("_rollup_registry", nsp)) ||
+		!OidIsValid(get_relname_relid("_retention_policy", nsp)))
+		PG_RETURN_VOID();
+	SPI_connect();
+	(void) catalog_forget_missing();
 	SPI_finish();
 	PG_RETURN_VOID();
 }

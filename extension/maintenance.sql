@@ -58,3 +58,23 @@ LANGUAGE C;
 
 COMMENT ON PROCEDURE lakets.maintain(text) IS
 	'run_maintenance() as a procedure: CALLed outside a transaction block it commits after each table and RollUp, so that each lock it takes is released as soon as that table is done. Actions worth knowing are NOTICEs; lakets.job_history gets the run.';
+
+-- Forgetting what was dropped behind lakets' back: the registry rows of
+-- relations that no longer exist go at once where this event trigger
+-- exists, otherwise on the next maintenance run that meets them. Only a
+-- superuser may create an event trigger, so an install by anyone else goes
+-- without it (nothing depends on it).
+CREATE FUNCTION lakets._forget_dropped()
+RETURNS event_trigger AS 'MODULE_PATHNAME', 'lakets_forget_dropped'
+LANGUAGE C;
+
+DO $$
+BEGIN
+	IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+		CREATE EVENT TRIGGER lakets_forget_dropped ON sql_drop
+			WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP VIEW', 'DROP FUNCTION',
+						 'DROP OWNED', 'DROP MATERIALIZED VIEW')
+			EXECUTE FUNCTION lakets._forget_dropped();
+	END IF;
+END
+$$;

@@ -5,19 +5,23 @@
  *	  dependency graph.
  *
  * A refresh
- *	1. takes the RollUp's refresh lock (an advisory lock) without waiting: a
- *	   second refresh of the same RollUp skips (returns false) instead of
- *	   queueing; readers of the RollUp, writers of the source, and VACUUM or
- *	   ANALYZE of either are never blocked and never make it skip;
+ *	1. takes the RollUp's refresh lock without waiting: a second refresh of
+ *	   the same RollUp skips (returns false) instead of queueing; readers of
+ *	   the RollUp, writers of the source, and VACUUM or ANALYZE of either are
+ *	   never blocked and never make it skip. The lock is on an object only
+ *	   lakets locks (not an advisory key anyone could hold), taken only after
+ *	   the caller's right to refresh was checked;
  *	2. writes its own transaction's pending ranges, hands the source's logged
  *	   ranges to each RollUp of that source, and reads this RollUp's entries;
  *	3. widens each range to whole buckets and removes the buckets that
  *	   overlap a dropped chunk of the source (they would be aggregated from
  *	   partial data: they keep their last computed values);
- *	4. per range, deletes the RollUp's rows of those buckets and inserts the
- *	   stored refresh query's result for the same window;
+ *	4. per range, as the source's owner, deletes the RollUp's rows of those
+ *	   buckets and inserts what its refresh function gives for the window;
  *	5. deletes exactly the log entries it read (entries committed meanwhile
- *	   stay for the next run) and records the watermark and the time.
+ *	   stay for the next run) and records the watermark and the time. The
+ *	   watermark never passes the bucket of now(): a row dated in the future
+ *	   does not hide the rows that arrive later from the real-time view.
  * Recomputing a RollUp's rows fires the invalidation trigger of its table
  * when another RollUp reads it, which is how a refresh invalidates the
  * changed buckets of the RollUps that depend on it.
@@ -34,6 +38,7 @@
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "lockwait.h"
 #include "utils/memutils.h"
 #include "portability/instr_time.h"
 #include "utils/timestamp.h"
@@ -43,6 +48,7 @@
 #include "catalog.h"
 #include "invalidation.h"
 #include "isolate.h"
+#include "owner.h"
 #include "rangeset.h"
 #include "refresh.h"
 #include "spi_exec.h"
@@ -51,33 +57,32 @@
 Oid
 rollup_table_relid(const Rollup *r)
 {
-	Oid			nsp = get_namespace_oid(r->rollup_schema, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->rollup_table, nsp) : InvalidOid;
-
-	if (!OidIsValid(relid))
+	if (r->rollup_table == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table %s of rollup \"%s\" no longer exists",
-						quote_qualified_identifier(r->rollup_schema, r->rollup_table), r->name),
+				 errmsg("table of rollup \"%s\" no longer exists", r->name),
 				 errhint("Drop the rollup with lakets.drop_rollup() and create it again.")));
-	return relid;
+	return r->rollup_relid;
 }
 
 /* Acting on a RollUp takes owning its source table. */
 void
 rollup_check_owner(const Rollup *r)
 {
-	lakets_check_owner(lakets_resolve_table(r->source_schema, r->source_table));
+	if (r->source_table == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source table of rollup \"%s\" no longer exists", r->name),
+				 errhint("lakets forgets the rollup on its next maintenance run.")));
+	lakets_check_owner(r->source_relid);
 }
 
-/* Whether the caller may act on a RollUp (a missing source is reported, not skipped). */
+/* Whether the caller may act on a RollUp (one whose source is gone is nobody's). */
 bool
 rollup_owned(const Rollup *r)
 {
-	Oid			nsp = get_namespace_oid(r->source_schema, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->source_table, nsp) : InvalidOid;
-
-	return !OidIsValid(relid) || lakets_relation_ownercheck(relid, GetUserId());
+	return r->source_table != NULL &&
+		lakets_relation_ownercheck(r->source_relid, GetUserId());
 }
 
 static int64
@@ -110,7 +115,7 @@ rollup_has_pending(const Rollup *r, int64 start, int64 end)
 	ListCell   *lc;
 
 	invalidation_flush();
-	catalog_move_source_invalidations(r->source_schema, r->source_table);
+	catalog_move_source_invalidations(r->source_relid);
 	foreach(lc, catalog_rollup_invalidations(r->id))
 	{
 		PendingRange *p = lfirst(lc);
@@ -133,7 +138,7 @@ rollup_gone_ranges(const Rollup *r)
 
 	if (r->source_rollup_id == 0)
 	{
-		ChronoTable *ct = catalog_get_chronotable(r->source_schema, r->source_table, true);
+		ChronoTable *ct = catalog_get_chronotable(r->source_relid, true);
 		ListCell   *lc;
 
 		if (ct != NULL)
@@ -147,7 +152,7 @@ rollup_gone_ranges(const Rollup *r)
 	}
 	else
 	{
-		Rollup	   *source = catalog_get_rollup_by_table(r->source_schema, r->source_table);
+		Rollup	   *source = catalog_get_rollup_by_table(r->source_relid);
 
 		if (source != NULL && source->has_dropped_before)
 			rangeset_add(gone, DT_NOBEGIN, bucket_end_before(r, source->dropped_before));
@@ -170,7 +175,7 @@ close_small_gaps(const Rollup *r, RangeSet *aligned)
 
 	if (r->source_rollup_id == 0)
 	{
-		ChronoTable *ct = catalog_get_chronotable(r->source_schema, r->source_table, true);
+		ChronoTable *ct = catalog_get_chronotable(r->source_relid, true);
 
 		if (ct == NULL)
 			return;
@@ -201,11 +206,13 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 {
 	RangeSet   *aligned = rangeset_create();
 	RangeSet   *gone = rollup_gone_ranges(r);
-	char	   *qtable = quote_qualified_identifier(r->rollup_schema, r->rollup_table);
+	char	   *qtable = catalog_relation_name(r->rollup_relid);
 	const char *qbucket = quote_identifier(r->bucket_column);
 	char	   *delete_sql = psprintf("DELETE FROM %s WHERE %s >= $1 AND %s < $2",
 									  qtable, qbucket, qbucket);
-	char	   *insert_sql = psprintf("INSERT INTO %s %s", qtable, r->refresh_query);
+	char	   *insert_sql = psprintf("INSERT INTO %s SELECT * FROM %s($1, $2)", qtable,
+									  quote_qualified_identifier(get_namespace_name(get_func_namespace(r->refresh_function)),
+																 get_func_name(r->refresh_function)));
 	int			i;
 
 	for (i = 0; i < dirty->count; i++)
@@ -237,20 +244,29 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 	}
 }
 
-/* The watermark: the start of the latest materialized bucket. */
+/*
+ * The watermark: the start of the latest materialized bucket, but never
+ * past the bucket of now(), so that buckets materialized ahead of time
+ * (rows dated in the future) are read live by the real-time view.
+ */
 void
 rollup_update_watermark(const Rollup *r)
 {
 	bool		isnull;
 	Datum		latest;
+	int64		wm = 0;
 
 	latest = lakets_exec_scalar(psprintf("SELECT max(%s) FROM %s",
 										 quote_identifier(r->bucket_column),
-										 quote_qualified_identifier(r->rollup_schema,
-																	r->rollup_table)),
+										 catalog_relation_name(r->rollup_relid)),
 								0, NULL, NULL, NULL, &isnull);
-	catalog_set_rollup_refreshed(r->id, !isnull,
-								 isnull ? 0 : lakets_time_to_utc(latest, r->bucket_type));
+	if (!isnull)
+	{
+		int64		now_bucket = bucket_start(r, GetCurrentTransactionStartTimestamp());
+
+		wm = Min(lakets_time_to_utc(latest, r->bucket_type), now_bucket);
+	}
+	catalog_set_rollup_refreshed(r->id, !isnull, wm);
 }
 
 static bool
@@ -266,22 +282,17 @@ within_refresh_lag(const Rollup *r)
 	return GetCurrentTransactionStartTimestamp() < next;
 }
 
-/* Advisory lock keys: "lakets" refresh of RollUp <id> */
-#define REFRESH_LOCK_KEY 1818979189
-
 /*
  * Take the RollUp's refresh lock if it is free. Refreshes (and retention on
  * the RollUp table) serialize on it; a table lock would also conflict with
  * VACUUM and ANALYZE (autovacuum included) and make refreshes skip for them.
- * Held until the end of the (sub)transaction.
+ * Held until the end of the (sub)transaction. Callers have checked the
+ * caller's right on the RollUp: nobody else can hold this lock.
  */
 bool
 rollup_try_lock(const Rollup *r)
 {
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, REFRESH_LOCK_KEY, (uint32) r->id, 2);
-	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+	return lakets_try_lock_object(LAKETS_LOCK_REFRESH, (uint32) r->id, false);
 }
 
 /*
@@ -295,6 +306,7 @@ rollup_refresh(const Rollup *r)
 	List	   *pending;
 	ListCell   *lc;
 	RangeSet   *dirty;
+	OwnerSwitch sw;
 
 	rollup_check_owner(r);
 	(void) rollup_table_relid(r);
@@ -309,7 +321,7 @@ rollup_refresh(const Rollup *r)
 		return false;
 
 	invalidation_flush();
-	catalog_move_source_invalidations(r->source_schema, r->source_table);
+	catalog_move_source_invalidations(r->source_relid);
 	pending = catalog_rollup_invalidations(r->id);
 	if (pending == NIL)
 		return false;
@@ -321,9 +333,11 @@ rollup_refresh(const Rollup *r)
 
 		rangeset_add(dirty, p->start, p->end);
 	}
+	lakets_become_owner(r->source_relid, &sw);
 	rollup_recompute(r, dirty);
-	catalog_delete_rollup_invalidations(pending);
 	rollup_update_watermark(r);
+	lakets_end_owner(&sw);
+	catalog_delete_rollup_invalidations(pending);
 	return true;
 }
 

@@ -19,7 +19,11 @@
  * those buckets from what is left.
  *
  * Each chunk is handled in a subtransaction: one failure does not stop the
- * others.
+ * others. Chunks are dropped as the table's owner, and only when they are,
+ * under the parent's lock, still its partitions (chunk.c).
+ *
+ * lakets.drop_chunks() is retention by hand: the same checks, for one
+ * ChronoTable and an age given in the call.
  */
 #include "postgres.h"
 
@@ -39,51 +43,51 @@
 #include "compat.h"
 #include "isolate.h"
 #include "lockwait.h"
+#include "owner.h"
 #include "refresh.h"
 #include "retention.h"
 #include "spi_exec.h"
 #include "timebucket.h"
 
-/* The UTC instant now() - drop_after, independent of the session TimeZone. */
+/*
+ * The UTC instant now() - age, independent of the session TimeZone. An age
+ * reaching past the start of the timestamp range gives -infinity: nothing
+ * is that old (a policy of '10000 years' drops nothing, and fails nothing).
+ */
+static int64
+cutoff_before_now(const Interval *age)
+{
+	/* ~6000 years back from now stays well inside the range (4713 BC) */
+	const int64 limit_days = INT64CONST(6000) * 366;
+
+	if (age->month > 6000 * MONTHS_PER_YEAR || age->day > limit_days ||
+		age->time > limit_days * USECS_PER_DAY ||
+		(int64) age->month * 31 + age->day + age->time / USECS_PER_DAY > limit_days)
+		return DT_NOBEGIN;
+	return DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
+												 TimestampGetDatum(GetCurrentTransactionStartTimestamp()),
+												 IntervalPGetDatum(age)));
+}
+
 static int64
 cutoff_of(const RetentionPolicy *p)
 {
-	return DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
-												 TimestampGetDatum(GetCurrentTransactionStartTimestamp()),
-												 IntervalPGetDatum(&p->drop_after)));
+	return cutoff_before_now(&p->drop_after);
 }
 
 static RetentionAction *
-action(const char *schema_name, const char *table_name, const char *chunk_name,
-	   bool has_range, int64 start, int64 end, const char *what)
+action(Oid relid, const char *chunk_name, bool has_range, int64 start, int64 end,
+	   const char *what)
 {
 	RetentionAction *a = palloc0(sizeof(RetentionAction));
 
-	a->table_name = quote_qualified_identifier(schema_name, table_name);
+	a->table_name = catalog_relation_name(relid);
 	a->chunk_name = chunk_name ? pstrdup(chunk_name) : NULL;
 	a->has_range = has_range;
 	a->range_start = start;
 	a->range_end = end;
 	a->action = what;
 	return a;
-}
-
-/* The RollUps that read a table. */
-static List *
-readers_of(const char *schema_name, const char *table_name)
-{
-	List	   *result = NIL;
-	ListCell   *lc;
-
-	foreach(lc, catalog_list_rollups())
-	{
-		Rollup	   *r = lfirst(lc);
-
-		if (strcmp(r->source_schema, schema_name) == 0 &&
-			strcmp(r->source_table, table_name) == 0)
-			result = lappend(result, r);
-	}
-	return result;
 }
 
 /* Whether some reader still owes a recomputation over [start, end). */
@@ -127,30 +131,37 @@ drop_chunk_work(void *arg)
 {
 	ChunkWork  *w = arg;
 
+	Oid			parent_relid = chunk_parent_relid(w->ct, false);
+	OwnerSwitch sw;
+	bool		dropped;
+
 	catch_up_readers(w->readers, w->chunk->start, w->chunk->end);
 	/* the locks first: nothing can be written to the chunk after this */
-	lakets_lock_relation(chunk_parent_relid(w->ct, false), AccessExclusiveLock);
+	lakets_lock_relation(parent_relid, AccessExclusiveLock);
 	if (!w->force && readers_pending(w->readers, w->chunk->start, w->chunk->end))
 	{
 		w->result = "skipped_rollup_pending";
 		return;
 	}
-	chunk_drop(w->ct, w->chunk);
-	w->result = "dropped";
+	lakets_become_owner(parent_relid, &sw);
+	dropped = chunk_drop(w->ct, w->chunk);
+	lakets_end_owner(&sw);
+	/* detached or dropped behind lakets' back: left alone */
+	w->result = dropped ? "dropped" : "skipped_not_a_partition";
 }
 
 static List *
 enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool force)
 {
 	List	   *result = NIL;
-	List	   *readers = readers_of(ct->schema_name, ct->table_name);
+	List	   *readers = catalog_rollups_of_source(ct->relid);
 	ListCell   *lc;
 
 	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
 	{
 		ChunkMeta  *chunk = lfirst(lc);
 		ChunkWork	w = {ct, chunk, readers, force, NULL};
-		ErrorData  *edata;
+		ErrorData  *edata = NULL;
 
 		if (chunk->dropped || chunk->end > cutoff)
 			continue;
@@ -169,8 +180,10 @@ enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool forc
 				lakets_warn_isolated(edata, psprintf("could not drop chunk \"%s\"", chunk->chunk_name));
 			}
 		}
-		result = lappend(result, action(ct->schema_name, ct->table_name, chunk->chunk_name,
+		result = lappend(result, action(ct->relid, chunk->chunk_name,
 										true, chunk->start, chunk->end, w.result));
+		if (edata != NULL && strcmp(w.result, "error") == 0)
+			((RetentionAction *) llast(result))->error = edata->message;
 	}
 	return result;
 }
@@ -190,6 +203,7 @@ delete_buckets_work(void *arg)
 	RollupWork *w = arg;
 	Oid			types[1] = {w->r->bucket_type};
 	Datum		values[1] = {lakets_utc_to_time(w->cutoff, w->r->bucket_type)};
+	OwnerSwitch sw;
 
 	catch_up_readers(w->readers, DT_NOBEGIN, w->cutoff);
 	/* no refresh of the RollUp may recompute buckets while they go */
@@ -205,10 +219,12 @@ delete_buckets_work(void *arg)
 	}
 	/* first, so that the readers never recompute what goes now */
 	catalog_set_rollup_dropped_before(w->r->id, w->cutoff);
+	lakets_become_owner(w->r->source_relid, &sw);
 	lakets_exec_args(psprintf("DELETE FROM %s WHERE %s < $1",
-							  quote_qualified_identifier(w->r->rollup_schema, w->r->rollup_table),
+							  catalog_relation_name(w->r->rollup_relid),
 							  quote_identifier(w->r->bucket_column)),
 					 1, types, values, NULL, SPI_OK_DELETE);
+	lakets_end_owner(&sw);
 	w->result = SPI_processed > 0 ? "deleted_buckets" : "nothing_to_delete";
 }
 
@@ -216,11 +232,14 @@ static List *
 enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
 {
 	/* whole buckets only: those ending at or before the cutoff */
-	int64		aligned = lakets_bucket_start_origin(cutoff, &r->bucket_interval, r->bucket_origin);
-	RollupWork	w = {r, readers_of(r->rollup_schema, r->rollup_table), aligned, force, NULL};
+	int64		aligned = cutoff == DT_NOBEGIN ? DT_NOBEGIN :
+		lakets_bucket_start_origin(cutoff, &r->bucket_interval, r->bucket_origin);
+	RollupWork	w = {r, catalog_rollups_of_source(r->rollup_relid), aligned, force, NULL};
 	ErrorData  *edata;
 
-	if (dry_run)
+	if (aligned == DT_NOBEGIN)
+		w.result = "nothing_to_delete";
+	else if (dry_run)
 		w.result = "would_delete_buckets";
 	else if ((edata = lakets_run_isolated(delete_buckets_work, &w)) != NULL)
 	{
@@ -232,8 +251,7 @@ enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
 			lakets_warn_isolated(edata, psprintf("could not apply retention to rollup \"%s\"", r->name));
 		}
 	}
-	return list_make1(action(r->rollup_schema, r->rollup_table, NULL, true, DT_NOBEGIN,
-							 aligned, w.result));
+	return list_make1(action(r->rollup_relid, NULL, true, DT_NOBEGIN, aligned, w.result));
 }
 
 /*
@@ -243,22 +261,54 @@ enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
 List *
 retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 {
-	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
-	Rollup	   *r = ct ? NULL : catalog_get_rollup_by_table(p->schema_name, p->table_name);
-	Oid			relid = InvalidOid;
-	Oid			nsp = get_namespace_oid(p->schema_name, true);
+	ChronoTable *ct = catalog_get_chronotable(p->relid, true);
+	Rollup	   *r = ct ? NULL : catalog_get_rollup_by_table(p->relid);
 
-	if (OidIsValid(nsp))
-		relid = get_relname_relid(p->table_name, nsp);
-	if ((ct == NULL && r == NULL) || !OidIsValid(relid))
-		return list_make1(action(p->schema_name, p->table_name, NULL, false, 0, 0,
-								 "skipped_missing_table"));
-	if (all && !lakets_relation_ownercheck(relid, GetUserId()))
+	if ((ct == NULL && r == NULL) || p->table_name == NULL)
+		return list_make1(action(p->relid, NULL, false, 0, 0, "skipped_missing_table"));
+	if (all && !lakets_relation_ownercheck(p->relid, GetUserId()))
 		return NIL;
-	lakets_check_owner(relid);
+	lakets_check_owner(p->relid);
 	if (ct != NULL)
 		return enforce_chronotable(ct, cutoff_of(p), dry_run, force);
 	return enforce_rollup(r, cutoff_of(p), dry_run, force);
+}
+
+typedef struct ApplyWork
+{
+	const RetentionPolicy *p;
+	bool		dry_run;
+	bool		force;
+	bool		all;
+	List	   *actions;
+} ApplyWork;
+
+static void
+apply_work(void *arg)
+{
+	ApplyWork  *w = arg;
+
+	w->actions = retention_apply(w->p, w->dry_run, w->force, w->all);
+}
+
+/*
+ * retention_apply() in a subtransaction: a policy that fails becomes one
+ * "error" action (and a WARNING), never the failure of the whole run.
+ */
+List *
+retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force, bool all)
+{
+	ApplyWork	w = {p, dry_run, force, all, NIL};
+	ErrorData  *edata = lakets_run_isolated(apply_work, &w);
+	RetentionAction *a;
+
+	if (edata == NULL)
+		return w.actions;
+	lakets_warn_isolated(edata, psprintf("could not apply the retention policy of %s",
+										 catalog_relation_name(p->relid)));
+	a = action(p->relid, NULL, false, 0, 0, "error");
+	a->error = edata->message;
+	return list_make1(a);
 }
 
 typedef struct CatchUpWork
@@ -286,7 +336,7 @@ catch_up_work(void *arg)
 void
 retention_catch_up(const RetentionPolicy *p)
 {
-	ChronoTable *ct = catalog_get_chronotable(p->schema_name, p->table_name, true);
+	ChronoTable *ct = catalog_get_chronotable(p->relid, true);
 	int64		cutoff = cutoff_of(p);
 	CatchUpWork w = {NIL, PG_INT64_MAX, PG_INT64_MIN};
 	ListCell   *lc;
@@ -304,7 +354,7 @@ retention_catch_up(const RetentionPolicy *p)
 	}
 	if (w.start >= w.end)
 		return;
-	w.readers = readers_of(ct->schema_name, ct->table_name);
+	w.readers = catalog_rollups_of_source(ct->relid);
 	if (w.readers != NIL)
 		(void) lakets_run_isolated(catch_up_work, &w);
 }
@@ -312,18 +362,15 @@ retention_catch_up(const RetentionPolicy *p)
 bool
 retention_owned(const RetentionPolicy *p)
 {
-	Oid			nsp = get_namespace_oid(p->schema_name, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(p->table_name, nsp) : InvalidOid;
-
-	return OidIsValid(relid) && lakets_relation_ownercheck(relid, GetUserId());
+	return p->table_name != NULL && lakets_relation_ownercheck(p->relid, GetUserId());
 }
 
-/* The policy of schema_name.table_name, or all policies when table_name is NULL. */
+/* The policy of relid, or all policies when relid is InvalidOid. */
 List *
-retention_policies(const char *schema_name, const char *table_name)
+retention_policies(Oid relid)
 {
-	if (table_name != NULL)
-		return list_make1(catalog_get_retention(schema_name, table_name, false));
+	if (OidIsValid(relid))
+		return list_make1(catalog_get_retention(relid, false));
 	return catalog_list_retention();
 }
 
@@ -332,10 +379,10 @@ retention_policies(const char *schema_name, const char *table_name)
  * every refresh first, then the drops (see retention_catch_up()).
  */
 List *
-retention_enforce_all(bool dry_run, bool force, const char *schema_name, const char *table_name)
+retention_enforce_all(bool dry_run, bool force, Oid relid)
 {
 	List	   *result = NIL;
-	List	   *policies = retention_policies(schema_name, table_name);
+	List	   *policies = retention_policies(relid);
 	ListCell   *lc;
 
 	if (!dry_run)
@@ -343,8 +390,10 @@ retention_enforce_all(bool dry_run, bool force, const char *schema_name, const c
 			if (retention_owned(lfirst(lc)))
 				retention_catch_up(lfirst(lc));
 	foreach(lc, policies)
-		result = list_concat(result, retention_apply(lfirst(lc), dry_run, force,
-													 table_name == NULL));
+		result = list_concat(result,
+							 OidIsValid(relid) ?
+							 retention_apply(lfirst(lc), dry_run, force, false) :
+							 retention_apply_isolated(lfirst(lc), dry_run, force, true));
 	return result;
 }
 
@@ -354,8 +403,8 @@ policy_table(const char *schema_name, const char *table_name)
 {
 	Oid			relid = lakets_resolve_table(schema_name, table_name);
 
-	if (catalog_get_chronotable(schema_name, table_name, true) == NULL &&
-		catalog_get_rollup_by_table(schema_name, table_name) == NULL)
+	if (catalog_get_chronotable(relid, true) == NULL &&
+		catalog_get_rollup_by_table(relid) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("table \"%s.%s\" is neither a chronotable nor a rollup table",
@@ -390,14 +439,16 @@ lakets_add_retention_policy(PG_FUNCTION_ARGS)
 	char	   *schema_name = lakets_text_arg(fcinfo, 2, "p_schema_name");
 	int32		id;
 
+	Oid			relid;
+
 	SPI_connect();
-	(void) policy_table(schema_name, table_name);
-	if (catalog_get_retention(schema_name, table_name, true) != NULL)
+	relid = policy_table(schema_name, table_name);
+	if (catalog_get_retention(relid, true) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("table \"%s.%s\" already has a retention policy", schema_name, table_name),
 				 errhint("Change it with lakets.alter_retention_policy(), or remove it first.")));
-	id = catalog_insert_retention(schema_name, table_name, drop_after);
+	id = catalog_insert_retention(relid, drop_after);
 	SPI_finish();
 	PG_RETURN_INT32(id);
 }
@@ -412,8 +463,8 @@ lakets_alter_retention_policy(PG_FUNCTION_ARGS)
 	char	   *schema_name = lakets_text_arg(fcinfo, 2, "p_schema_name");
 
 	SPI_connect();
-	(void) policy_table(schema_name, table_name);
-	catalog_update_retention(catalog_get_retention(schema_name, table_name, false)->id,
+	catalog_update_retention(catalog_get_retention(policy_table(schema_name, table_name),
+												   false)->id,
 							 drop_after);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -427,10 +478,13 @@ lakets_remove_retention_policy(PG_FUNCTION_ARGS)
 	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
 	char	   *schema_name = lakets_text_arg(fcinfo, 1, "p_schema_name");
 
+	Oid			relid;
+
 	SPI_connect();
-	(void) catalog_get_retention(schema_name, table_name, false);
-	lakets_check_owner(lakets_resolve_table(schema_name, table_name));
-	catalog_delete_retention(schema_name, table_name);
+	relid = lakets_resolve_table(schema_name, table_name);
+	(void) catalog_get_retention(relid, false);
+	lakets_check_owner(relid);
+	catalog_delete_retention(relid);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -449,7 +503,9 @@ lakets_execute_retention(PG_FUNCTION_ARGS)
 	lakets_require_arg(fcinfo, 2, "p_force");
 	force = PG_GETARG_BOOL(2);
 	SPI_connect();
-	foreach(lc, retention_enforce_all(false, force, schema_name, table_name))
+	foreach(lc, retention_enforce_all(false, force,
+									  table_name ? lakets_resolve_table(schema_name, table_name) :
+									  InvalidOid))
 	{
 		RetentionAction *a = lfirst(lc);
 
@@ -473,7 +529,7 @@ lakets_enforce_retention(PG_FUNCTION_ARGS)
 	dry_run = PG_GETARG_BOOL(0);
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	foreach(lc, retention_enforce_all(dry_run, false, NULL, NULL))
+	foreach(lc, retention_enforce_all(dry_run, false, InvalidOid))
 	{
 		RetentionAction *a = lfirst(lc);
 		Datum		values[5];
@@ -488,4 +544,52 @@ lakets_enforce_retention(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * SQL: lakets.drop_chunks(p_table_name, p_older_than, p_schema_name) -> chunks
+ * dropped. The RollUps reading the table catch up first; a chunk whose
+ * buckets a RollUp still owes is kept, with a WARNING (fail closed).
+ */
+PG_FUNCTION_INFO_V1(lakets_drop_chunks);
+Datum
+lakets_drop_chunks(PG_FUNCTION_ARGS)
+{
+	char	   *table_name = lakets_text_arg(fcinfo, 0, "p_table_name");
+	Interval   *older_than = lakets_interval_arg(fcinfo, 1, "p_older_than");
+	char	   *schema_name = lakets_text_arg(fcinfo, 2, "p_schema_name");
+	ChronoTable *ct;
+	List	   *readers;
+	int64		cutoff;
+	ListCell   *lc;
+	int32		dropped = 0;
+
+	if (older_than->month < 0 || older_than->day < 0 || older_than->time < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_older_than must not be negative"),
+				 errhint("Give an age such as '30 days'.")));
+	SPI_connect();
+	ct = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name), false);
+	lakets_check_owner(chunk_parent_relid(ct, false));
+	cutoff = cutoff_before_now(older_than);
+	readers = catalog_rollups_of_source(ct->relid);
+	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+		ChunkWork	w = {ct, chunk, readers, false, NULL};
+
+		if (chunk->end > cutoff)
+			continue;
+		drop_chunk_work(&w);
+		if (strcmp(w.result, "dropped") == 0)
+			dropped++;
+		else if (strcmp(w.result, "skipped_rollup_pending") == 0)
+			ereport(WARNING,
+					(errmsg("chunk \"%s\" of %s kept: a rollup still owes its buckets",
+							chunk->chunk_name, catalog_relation_name(ct->relid)),
+					 errhint("Refresh the rollups reading the table, then drop the chunk again.")));
+	}
+	SPI_finish();
+	PG_RETURN_INT32(dropped);
 }

@@ -19,13 +19,15 @@ typedef struct RetentionAction
 	int64		range_start;
 	int64		range_end;
 	const char *action;
+	const char *error;			/* the message, for an "error" action */
 } RetentionAction;
 
-extern List *retention_enforce_all(bool dry_run, bool force, const char *schema_name,
-								   const char *table_name);
-extern List *retention_policies(const char *schema_name, const char *table_name);
+extern List *retention_enforce_all(bool dry_run, bool force, Oid relid);
+extern List *retention_policies(Oid relid);
 extern bool retention_owned(const RetentionPolicy *p);
 extern void retention_catch_up(const RetentionPolicy *p);
 extern List *retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all);
+extern List *retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force,
+									  bool all);
 
 #endif							/* LAKETS_RETENTION_H */

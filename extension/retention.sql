@@ -2,11 +2,9 @@
 
 CREATE TABLE lakets._retention_policy (
 	id				serial PRIMARY KEY,
-	schema_name		name NOT NULL,
-	table_name		name NOT NULL,
+	relid			regclass NOT NULL UNIQUE,
 	drop_after		interval NOT NULL CHECK (drop_after > '0'),
-	created_at		timestamptz NOT NULL DEFAULT now(),
-	UNIQUE (schema_name, table_name)
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
 COMMENT ON TABLE lakets._retention_policy IS
@@ -48,16 +46,17 @@ RETURNS TABLE (schema_name text, table_name text, kind text, drop_after interval
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT p.schema_name::text, p.table_name::text,
-		CASE WHEN EXISTS (SELECT 1 FROM lakets._rollup_registry r
-						  WHERE r.rollup_schema = p.schema_name AND r.rollup_table = p.table_name)
+	SELECT n.nspname::text, c.relname::text,
+		CASE WHEN EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.rollup_relid = p.relid)
 			 THEN 'rollup' ELSE 'chronotable' END,
 		p.drop_after,
 		(now() AT TIME ZONE 'UTC' - p.drop_after) AT TIME ZONE 'UTC',
 		p.created_at
 	FROM lakets._retention_policy p
+	JOIN pg_class c ON c.oid = p.relid
+	JOIN pg_namespace n ON n.oid = c.relnamespace
 	WHERE p_table_name IS NULL
-	   OR (p.table_name = p_table_name AND p.schema_name = p_schema_name)
+	   OR (c.relname = p_table_name AND n.nspname = p_schema_name)
 	ORDER BY 1, 2
 $$;
 

@@ -5,12 +5,20 @@
  *
  * create_rollup() analyses the query (rollup_query.c), creates the RollUp
  * table _rollup_<name> in the source's schema with the query's output
- * columns and a unique index on (bucket, group keys), installs the
- * invalidation trigger on the source if it has none yet, loads the table,
- * registers the RollUp and creates the real-time view _rollup_rt_<name>.
- * While it runs it holds SHARE ROW EXCLUSIVE on the source, so that no row
- * commits between the initial load and the moment the RollUp starts
- * receiving invalidations.
+ * columns and a unique index on (bucket, group keys), the refresh function
+ * _rollup_fn_<name>(from, to) that runs the query over [from, to) of the
+ * source's time column, installs the invalidation trigger on the source if
+ * it has none yet, loads the table, registers the RollUp and creates the
+ * real-time view _rollup_rt_<name>. While it runs it holds SHARE ROW
+ * EXCLUSIVE on the source, so that no row commits between the initial load
+ * and the moment the RollUp starts receiving invalidations.
+ *
+ * The refresh function has a SQL-standard body (BEGIN ATOMIC): PostgreSQL
+ * stores it parsed, by OID, so renaming the source, its schema or anything
+ * the query reads changes nothing, pg_dump writes it out by name, and a
+ * refresh calling it is inlined into one INSERT ... SELECT that reads only
+ * the chunks of the window. Everything is created and run as the source's
+ * owner (owner.c).
  */
 #include "postgres.h"
 
@@ -20,14 +28,20 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "parser/parse_func.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "args.h"
 #include "catalog.h"
+#include "invalidation.h"
 #include "lockwait.h"
+#include "owner.h"
 #include "rangeset.h"
 #include "refresh.h"
 #include "rollup.h"
@@ -37,6 +51,7 @@
 
 #define ROLLUP_TABLE_PREFIX "_rollup_"
 #define ROLLUP_VIEW_PREFIX "_rollup_rt_"
+#define ROLLUP_FUNCTION_PREFIX "_rollup_fn_"
 #define TRIGGER_NAME "zz_lakets_invalidate"
 #define TRUNCATE_TRIGGER_NAME "zz_lakets_invalidate_truncate"
 
@@ -62,16 +77,6 @@ quoted_list(List *names)
 		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
 						 quote_identifier((char *) lfirst(lc)));
 	return buf.data;
-}
-
-static void
-align_owner_to(Oid source_relid, const char *kind, const char *qname)
-{
-	Oid			owner = lakets_rel_owner(source_relid);
-
-	if (owner != GetUserId())
-		lakets_execf(SPI_OK_UTILITY, "ALTER %s %s OWNER TO %s", kind, qname,
-					 quote_identifier(GetUserNameFromId(owner, false)));
 }
 
 static bool
@@ -209,34 +214,74 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 		add_truncate_trigger(lfirst_oid(lc));
 }
 
-/* (Re)create the real-time view of a RollUp from its live query. */
-static void
-create_view(const Rollup *r, List *columns, Oid source_relid)
+/*
+ * CREATE FUNCTION <schema>._rollup_fn_<name>(from, to) RETURNS TABLE (the
+ * query's columns) BEGIN ATOMIC <the query over [from, to)> END; returns
+ * its OID. Only its owner may run it.
+ */
+static Oid
+create_refresh_function(const RollupQuery *rq, const char *name, const char *schema)
 {
-	char	   *qview = quote_qualified_identifier(r->rollup_schema,
-												   psprintf(ROLLUP_VIEW_PREFIX "%s", r->name));
+	char	   *fname = psprintf(ROLLUP_FUNCTION_PREFIX "%s", name);
+	char	   *qfunc = quote_qualified_identifier(schema, fname);
+	const char *ttype = format_type_be_qualified(rq->time_type);
+	StringInfoData cols;
+	ListCell   *lc;
+	Oid			argtypes[2] = {rq->time_type, rq->time_type};
+
+	initStringInfo(&cols);
+	foreach(lc, rq->query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			appendStringInfo(&cols, "%s%s %s", cols.len > 0 ? ", " : "",
+							 quote_identifier(tle->resname),
+							 format_type_be_qualified(exprType((Node *) tle->expr)));
+	}
+	lakets_execf(SPI_OK_UTILITY,
+				 "CREATE FUNCTION %s(%s, %s) RETURNS TABLE (%s) LANGUAGE sql STABLE"
+				 " BEGIN ATOMIC %s; END",
+				 qfunc, ttype, ttype, cols.data, rollup_query_window_sql(rq));
+	lakets_execf(SPI_OK_UTILITY, "REVOKE ALL ON FUNCTION %s(%s, %s) FROM PUBLIC",
+				 qfunc, ttype, ttype);
+	return LookupFuncName(list_make2(makeString((char *) schema), makeString(fname)),
+						  2, argtypes, false);
+}
+
+/*
+ * (Re)create the real-time view of a RollUp from its live query; the view
+ * is recorded by OID.
+ */
+static void
+create_view(const Rollup *r, List *columns, const char *live_query)
+{
+	char	   *vname = OidIsValid(r->view_relid) && get_rel_name(r->view_relid) ?
+		get_rel_name(r->view_relid) : psprintf(ROLLUP_VIEW_PREFIX "%s", r->name);
+	char	   *vschema = OidIsValid(r->view_relid) && get_rel_name(r->view_relid) ?
+		get_namespace_name(get_rel_namespace(r->view_relid)) : r->rollup_schema;
 
 	lakets_execf(SPI_OK_UTILITY,
 				 "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s WHERE %s < %s"
 				 " UNION ALL SELECT * FROM (%s) AS live",
-				 qview, quoted_list(columns),
-				 quote_qualified_identifier(r->rollup_schema, r->rollup_table),
+				 quote_qualified_identifier(vschema, vname), quoted_list(columns),
+				 catalog_relation_name(r->rollup_relid),
 				 quote_identifier(r->bucket_column),
 				 rollup_query_watermark_expr(r->name, r->bucket_type),
-				 r->live_query);
-	align_owner_to(source_relid, "VIEW", qview);
+				 live_query);
+	catalog_set_rollup_view(r->id, get_relname_relid(vname, get_namespace_oid(vschema, false)));
 }
 
 /* The source of a query, its time column, and the RollUp it is, if any. */
 static char *
 source_time_column(RollupQuery *rq, Rollup **upstream)
 {
-	ChronoTable *ct = catalog_get_chronotable(rq->source_schema, rq->source_table, true);
+	ChronoTable *ct = catalog_get_chronotable(rq->source_relid, true);
 
 	*upstream = NULL;
 	if (ct != NULL)
 		return ct->time_column;
-	*upstream = catalog_get_rollup_by_table(rq->source_schema, rq->source_table);
+	*upstream = catalog_get_rollup_by_table(rq->source_relid);
 	if (*upstream != NULL)
 		return (*upstream)->bucket_column;
 	ereport(ERROR,
@@ -313,6 +358,7 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	char	   *qsource;
 	char	   *qtable;
 	RangeSet   *everything;
+	OwnerSwitch sw;
 
 	check_rollup_name(name);
 	SPI_connect();
@@ -348,8 +394,7 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	memset(&r, 0, sizeof(r));
 	r.name = name;
 	r.query = query;
-	r.refresh_query = rollup_query_window_sql(rq);
-	r.live_query = rollup_query_live_sql(rq, name);
+	r.source_relid = source_relid;
 	r.source_schema = rq->source_schema;
 	r.source_table = rq->source_table;
 	r.source_time_column = rq->time_column;
@@ -363,7 +408,9 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	r.bucket_origin = rq->bucket_origin;
 	r.depends_on = string_values(dependencies(fcinfo, 5, upstream));
 
-	if (OidIsValid(get_relname_relid(r.rollup_table, get_namespace_oid(r.rollup_schema, false))))
+	r.invalidation_enabled = true;
+
+	if (OidIsValid(get_relname_relid(r.rollup_table, get_rel_namespace(source_relid))))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation %s already exists",
@@ -372,14 +419,19 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 
 	/* no row may commit between the load and the start of tracking */
 	lakets_lock_relation(source_relid, ShareRowExclusiveLock);
+	/* what was logged before this RollUp existed belongs to the others */
+	invalidation_flush();
+	catalog_move_source_invalidations(source_relid);
 
+	lakets_become_owner(source_relid, &sw);
 	qsource = quote_qualified_identifier(r.source_schema, r.source_table);
 	qtable = quote_qualified_identifier(r.rollup_schema, r.rollup_table);
 	lakets_execf(SPI_OK_UTILITY, "CREATE TABLE %s AS %s WITH NO DATA",
 				 qtable, rollup_query_sql(rq));
-	align_owner_to(source_relid, "TABLE", qtable);
 	lakets_execf(SPI_OK_UTILITY, "CREATE UNIQUE INDEX ON %s (%s)", qtable,
 				 quoted_list(rq->key_columns));
+	r.rollup_relid = get_relname_relid(r.rollup_table, get_rel_namespace(source_relid));
+	r.refresh_function = create_refresh_function(rq, name, r.rollup_schema);
 	r.id = catalog_insert_rollup(&r);
 	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval);
 
@@ -387,7 +439,8 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	rangeset_add(everything, DT_NOBEGIN, DT_NOEND);
 	rollup_recompute(&r, everything);
 	rollup_update_watermark(&r);
-	create_view(catalog_get_rollup(name, false), rq->columns, source_relid);
+	create_view(catalog_get_rollup(name, false), rq->columns, rollup_query_live_sql(rq, name));
+	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_INT32(r.id);
 }
@@ -410,54 +463,63 @@ dependents_of(const char *name)
 	return result;
 }
 
+/* Drop a relation of a RollUp's, if it is still there (by OID). */
+static void
+drop_if_exists(const char *kind, Oid relid)
+{
+	if (OidIsValid(relid) && get_rel_name(relid) != NULL)
+	{
+		lakets_lock_relation(relid, AccessExclusiveLock);
+		lakets_execf(SPI_OK_UTILITY, "DROP %s %s", kind, catalog_relation_name(relid));
+	}
+}
+
+/*
+ * Drop the lakets triggers of a table no RollUp reads any more, and what
+ * was logged for it.
+ */
+static void
+untrack_source(Oid source_relid)
+{
+	char	   *qsource;
+	ListCell   *lc;
+	int			i;
+
+	catalog_forget_source_invalidations(source_relid);
+	if (get_rel_name(source_relid) == NULL)
+		return;
+	qsource = catalog_relation_name(source_relid);
+	lakets_lock_relation(source_relid, AccessExclusiveLock);
+	for (i = 0; i < lengthof(row_triggers); i++)
+		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
+					 row_triggers[i], qsource);
+	lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
+				 TRUNCATE_TRIGGER_NAME, qsource);
+	foreach(lc, partitions_of(source_relid))
+		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s", TRUNCATE_TRIGGER_NAME,
+					 catalog_relation_name(lfirst_oid(lc)));
+}
+
+/* Drop a RollUp's view, table and function, as the source's owner. */
 static void
 drop_one(const Rollup *r)
 {
-	Oid			nsp = get_namespace_oid(r->rollup_schema, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid(r->rollup_table, nsp) : InvalidOid;
-	Oid			source_relid;
-	bool		source_still_used = false;
-	ListCell   *lc;
+	OwnerSwitch sw;
+	bool		as_owner = r->source_table != NULL;
 
-	lakets_execf(SPI_OK_UTILITY, "DROP VIEW IF EXISTS %s",
-				 quote_qualified_identifier(r->rollup_schema,
-											psprintf(ROLLUP_VIEW_PREFIX "%s", r->name)));
-	if (OidIsValid(relid))
-	{
-		lakets_lock_relation(relid, AccessExclusiveLock);
-		lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s",
-					 quote_qualified_identifier(r->rollup_schema, r->rollup_table));
-	}
-	catalog_delete_retention(r->rollup_schema, r->rollup_table);
+	if (as_owner)
+		lakets_become_owner(r->source_relid, &sw);
+	drop_if_exists("VIEW", r->view_relid);
+	drop_if_exists("TABLE", r->rollup_relid);
+	if (SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(r->refresh_function)))
+		lakets_execf(SPI_OK_UTILITY, "DROP FUNCTION %s",
+					 format_procedure_qualified(r->refresh_function));
+	catalog_delete_retention(r->rollup_relid);
 	catalog_delete_rollup(r->id);
-
-	foreach(lc, catalog_list_rollups())
-	{
-		Rollup	   *other = lfirst(lc);
-
-		if (strcmp(other->source_schema, r->source_schema) == 0 &&
-			strcmp(other->source_table, r->source_table) == 0)
-			source_still_used = true;
-	}
-	nsp = get_namespace_oid(r->source_schema, true);
-	source_relid = OidIsValid(nsp) ? get_relname_relid(r->source_table, nsp) : InvalidOid;
-	if (!source_still_used && OidIsValid(source_relid))
-	{
-		char	   *qsource = quote_qualified_identifier(r->source_schema, r->source_table);
-
-		int			i;
-
-		lakets_lock_relation(source_relid, AccessExclusiveLock);
-		for (i = 0; i < lengthof(row_triggers); i++)
-			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
-						 row_triggers[i], qsource);
-		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
-					 TRUNCATE_TRIGGER_NAME, qsource);
-		foreach(lc, partitions_of(source_relid))
-			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s", TRUNCATE_TRIGGER_NAME,
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(lfirst_oid(lc))),
-													get_rel_name(lfirst_oid(lc))));
-	}
+	if (catalog_rollups_of_source(r->source_relid) == NIL)
+		untrack_source(r->source_relid);
+	if (as_owner)
+		lakets_end_owner(&sw);
 }
 
 /* SQL: lakets.drop_rollup(p_name) */
@@ -489,7 +551,7 @@ lakets_drop_rollup(PG_FUNCTION_ARGS)
  * ones first (for drop_chronotable()).
  */
 void
-rollup_drop_for_source(const char *schema_name, const char *table_name)
+rollup_drop_for_source(Oid source_relid)
 {
 	List	   *doomed = NIL;
 	bool		grew = true;
@@ -510,8 +572,7 @@ rollup_drop_for_source(const char *schema_name, const char *table_name)
 
 			if (list_member_ptr(doomed, r))
 				continue;
-			hit = strcmp(r->source_schema, schema_name) == 0 &&
-				strcmp(r->source_table, table_name) == 0;
+			hit = r->source_relid == source_relid;
 			foreach(dc, r->depends_on)
 			{
 				ListCell   *xc;
@@ -591,25 +652,26 @@ lakets_create_rollup_view(PG_FUNCTION_ARGS)
 {
 	Rollup	   *r;
 	RollupQuery *rq;
+	OwnerSwitch sw;
 
 	SPI_connect();
 	r = owned_rollup(fcinfo, "p_name");
 	rq = rollup_query_parse(PG_ARGISNULL(1) ? r->query : lakets_text_arg(fcinfo, 1, "p_raw_query"));
-	if (strcmp(rq->source_schema, r->source_schema) != 0 ||
-		strcmp(rq->source_table, r->source_table) != 0)
+	if (rq->source_relid != r->source_relid)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p_raw_query must read %s, the source of rollup \"%s\"",
-						quote_qualified_identifier(r->source_schema, r->source_table), r->name)));
+						catalog_relation_name(r->source_relid), r->name)));
 	rollup_query_find_bucket(rq, r->source_time_column);
 	if (strcmp(rq->bucket_column, r->bucket_column) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p_raw_query must name its bucket column \"%s\", as rollup \"%s\" does",
 						r->bucket_column, r->name)));
-	r->live_query = rollup_query_live_sql(rq, r->name);
-	catalog_set_rollup_live_query(r->id, r->live_query);
-	create_view(r, rq->columns, lakets_resolve_table(r->source_schema, r->source_table));
+	(void) rollup_table_relid(r);
+	lakets_become_owner(r->source_relid, &sw);
+	create_view(r, rq->columns, rollup_query_live_sql(rq, r->name));
+	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -7,7 +7,7 @@
 
 #include "postgres.h"
 
-extern void rollup_drop_for_source(const char *schema_name, const char *table_name);
+extern void rollup_drop_for_source(Oid source_relid);
 extern void rollup_track_partition(Oid parent_relid, Oid partition_relid);
 
 #endif							/* LAKETS_ROLLUP_H */

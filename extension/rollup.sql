@@ -3,16 +3,16 @@
 CREATE TABLE lakets._rollup_registry (
 	id					serial PRIMARY KEY,
 	name				text NOT NULL UNIQUE,
-	query				text NOT NULL,
-	refresh_query		text NOT NULL,
-	live_query			text NOT NULL,
-	source_schema		name NOT NULL,
-	source_table		name NOT NULL,
+	query				text NOT NULL,		-- as given to create_rollup()
+	source_relid		regclass NOT NULL,
 	source_time_column	name NOT NULL,
 	source_time_type	text NOT NULL,
 	source_rollup_id	integer,	-- kept consistent by lakets (no self-reference: pg_dump warns)
-	rollup_schema		name NOT NULL,
-	rollup_table		name NOT NULL,
+	rollup_relid		regclass NOT NULL UNIQUE,
+	view_relid			regclass,			-- the real-time view, while it exists
+	-- the query over a window of the source: a SQL-standard function body,
+	-- stored parsed, so that renames of anything it reads just work
+	refresh_function	regprocedure NOT NULL,
 	bucket_column		name NOT NULL,
 	bucket_type			text NOT NULL,
 	bucket_interval		interval NOT NULL,
@@ -23,8 +23,9 @@ CREATE TABLE lakets._rollup_registry (
 	watermark			timestamptz,
 	last_refresh		timestamptz,
 	dropped_before		timestamptz,
-	created_at			timestamptz NOT NULL DEFAULT now()
+	created_at			timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
+CREATE INDEX ON lakets._rollup_registry (source_relid);
 
 COMMENT ON TABLE lakets._rollup_registry IS
 	'One row per RollUp: its query, the refresh statement derived from it, its bucket, dependencies and refresh state.';
@@ -32,20 +33,19 @@ COMMENT ON TABLE lakets._rollup_registry IS
 -- Written at commit by the invalidation trigger: no foreign key and no
 -- trigger, so that nothing runs user code at that point (invalidation.c).
 CREATE TABLE lakets._source_invalidation_log (
-	source_schema		name NOT NULL,
-	source_table		name NOT NULL,
+	source_relid		regclass NOT NULL,
 	range_start			timestamptz NOT NULL,
 	range_end			timestamptz NOT NULL,
-	logged_at			timestamptz NOT NULL DEFAULT now()
+	logged_at			timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-CREATE INDEX ON lakets._source_invalidation_log (source_schema, source_table);
+CREATE INDEX ON lakets._source_invalidation_log (source_relid);
 
 CREATE TABLE lakets._rollup_invalidation_log (
 	id					bigserial PRIMARY KEY,
 	rollup_id			integer NOT NULL REFERENCES lakets._rollup_registry (id) ON DELETE CASCADE,
 	range_start			timestamptz NOT NULL,
 	range_end			timestamptz NOT NULL,
-	logged_at			timestamptz NOT NULL DEFAULT now()
+	logged_at			timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX ON lakets._rollup_invalidation_log (rollup_id);
 
@@ -130,16 +130,15 @@ RETURNS TABLE (rollup_name text, source text, rollup_table text, bucket_interval
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT r.name, format('%I.%I', r.source_schema, r.source_table),
-		format('%I.%I', r.rollup_schema, r.rollup_table), r.bucket_interval, r.refresh_lag,
+	SELECT r.name, r.source_relid::text, r.rollup_relid::text, r.bucket_interval, r.refresh_lag,
 		r.invalidation_enabled,
 		(SELECT count(*) FROM lakets._rollup_invalidation_log l WHERE l.rollup_id = r.id)
 		+ CASE WHEN r.invalidation_enabled THEN
 			(SELECT count(*) FROM lakets._source_invalidation_log s
-			 WHERE s.source_schema = r.source_schema AND s.source_table = r.source_table)
+			 WHERE s.source_relid = r.source_relid)
 		  ELSE 0 END,
 		r.watermark, r.last_refresh,
-		coalesce(lakets._chunk_row_count(to_regclass(format('%I.%I', r.rollup_schema, r.rollup_table))), 0)
+		coalesce(lakets._chunk_row_count(r.rollup_relid), 0)
 	FROM lakets._rollup_registry r
 	ORDER BY r.name
 $$;

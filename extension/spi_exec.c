@@ -6,13 +6,39 @@
  * pass values as parameters; errors raised by the statements themselves
  * propagate unchanged (with their own errcode). What is handled here is SPI
  * reporting a failure of its own, which means a bug in lakets.
+ *
+ * Every statement runs with search_path = pg_catalog, pg_temp, whatever the
+ * caller's: an operator, function or type a caller planted in a schema of
+ * its own is never what lakets' SQL resolves to (pg_temp comes last, and is
+ * never searched for operators and functions).
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/guc.h"
 
 #include "spi_exec.h"
+
+/*
+ * Pin search_path until lakets_unpin_search_path(nestlevel); an error
+ * unwinds it with the (sub)transaction.
+ */
+int
+lakets_pin_search_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+lakets_unpin_search_path(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
 
 static void
 check_result(int ret, int expected, const char *sql)
@@ -39,10 +65,7 @@ check_result(int ret, int expected, const char *sql)
 uint64
 lakets_exec(const char *sql, int expected)
 {
-	int			ret = SPI_execute(sql, false, 0);
-
-	check_result(ret, expected, sql);
-	return SPI_processed;
+	return lakets_exec_args(sql, 0, NULL, NULL, NULL, expected);
 }
 
 uint64
@@ -70,9 +93,11 @@ uint64
 lakets_exec_args(const char *sql, int nargs, Oid *argtypes, Datum *values,
 				 const char *nulls, int expected)
 {
+	int			nestlevel = lakets_pin_search_path();
 	int			ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
 											false, 0);
 
+	lakets_unpin_search_path(nestlevel);
 	check_result(ret, expected, sql);
 	return SPI_processed;
 }

@@ -39,13 +39,18 @@ SELECT count(*) AS n, sum(value) AS total, sum(hashtext(ts::text || device::text
        max(id) AS max_id, max(seq) AS max_seq
 FROM metrics;
 
--- a conversion that fails half-way leaves the table exactly as it was
-CREATE TABLE metrics_default (x int);
+-- a conversion that fails half-way (here: when it re-creates the indexes,
+-- after the rows were copied) leaves the table exactly as it was
+CREATE FUNCTION no_indexes() RETURNS event_trigger LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'no new indexes today'; END$$;
+CREATE EVENT TRIGGER no_indexes ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
+	EXECUTE FUNCTION no_indexes();
 SELECT lakets.create_chronotable('metrics', 'ts', '1 day');
+DROP EVENT TRIGGER no_indexes;
+DROP FUNCTION no_indexes();
 SELECT relkind, pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'metrics'::regclass;
 SELECT (SELECT count(*) FROM metrics) = (SELECT n FROM before) AS rows_kept,
        (SELECT count(*) FROM lakets._chronotable_registry) AS registry_rows;
-DROP TABLE metrics_default;
 -- and so does a conversion rolled back by the caller
 BEGIN;
 SELECT lakets.create_chronotable('metrics', 'ts', '1 day') > 0 AS converted;

@@ -76,7 +76,7 @@ DECLARE
 	r record;
 	diff bigint;
 BEGIN
-	FOR r IN SELECT name, query, rollup_table FROM lakets._rollup_registry ORDER BY name LOOP
+	FOR r IN SELECT name, query, rollup_relid::text AS rollup_table FROM lakets._rollup_registry ORDER BY name LOOP
 		EXECUTE format('SELECT count(*) FROM ((TABLE %I EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL TABLE %I)) d',
 			r.rollup_table, r.query, r.query, r.rollup_table) INTO diff;
 		rollup := r.name;
@@ -127,8 +127,9 @@ SELECT n FROM _rollup_m_1min WHERE device = 9;
 COMMIT;
 SELECT * FROM rollups_match();
 
--- the refresh statement reads only the chunks of its window
-SELECT format('PREPARE refresh_window(timestamptz, timestamptz) AS %s', refresh_query)
+-- the refresh function is inlined and reads only the chunks of its window
+SELECT format('PREPARE refresh_window(timestamptz, timestamptz) AS SELECT * FROM %s($1, $2)',
+	refresh_function::regproc)
 FROM lakets._rollup_registry WHERE name = 'm_1min' \gexec
 EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00');
 DEALLOCATE refresh_window;

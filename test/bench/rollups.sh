@@ -120,7 +120,7 @@ SELECT bench.check(count(*) > 0 AND min(range_start) >= '$start'
 	AND max(range_end) <= timestamptz '$start' + interval '$days days',
 	'ingest: the ranges COPY logged are inside the data (' || count(*) || ' ranges, '
 	|| coalesce(min(range_start)::text, '-') || ' .. ' || coalesce(max(range_end)::text, '-') || ')')
-FROM lakets._source_invalidation_log WHERE source_schema = 'public' AND source_table = 'metrics';
+FROM lakets._source_invalidation_log WHERE source_relid = 'public.metrics'::regclass;
 ANALYZE metrics;
 ANALYZE metrics_plain;
 SELECT bench.check(lakets.refresh_rollup('m5'), 'ingest: refresh_rollup(m5) after COPY returned true');
@@ -177,7 +177,7 @@ for ((r = 1; r <= refresh_reps; r++)); do
 		SELECT bench.check(count(*) = $changed, 'incremental rep $r: the UPDATE changed ' || count(*) || ' rows') FROM u;"
 		echo "INSERT INTO bench.dirty SELECT $r, ($day)::date, count(*),
 			coalesce(sum(extract(epoch FROM range_end - range_start) / 60), 0)
-			FROM lakets._source_invalidation_log WHERE source_schema = 'public' AND source_table = 'metrics';"
+			FROM lakets._source_invalidation_log WHERE source_relid = 'public.metrics'::regclass;"
 		timed incremental refresh_rollup "$r" \
 			"SELECT bench.check(lakets.refresh_rollup('m5'), 'incremental rep $r: refresh_rollup returned true')"
 		echo "SELECT bench.check_rollup('m5', 'incremental rep $r');"

@@ -70,7 +70,7 @@ DECLARE
 	n bigint;
 BEGIN
 	SELECT * INTO STRICT r FROM lakets._rollup_registry WHERE name = p_name;
-	n := bench.mismatches(format('%I.%I', r.rollup_schema, r.rollup_table)::regclass, r.query);
+	n := bench.mismatches(r.rollup_relid, r.query);
 	PERFORM bench.check(n = 0, format('%s: rollup %s differs from its query run from scratch in %s rows',
 									  p_when, p_name, n));
 END

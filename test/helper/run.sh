@@ -313,7 +313,7 @@ before=$(psql -X -At -d "$DB" -c "SELECT max(id) FROM lakets._chunk_metadata")
 scenario commits_per_table
 hx commits_per_table "${DBX[@]}" -- --json run partitions
 expect_rc 0
-expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT r.table_name) || ' tables, ' || count(DISTINCT m.created_at) || ' transactions' FROM lakets._chunk_metadata m JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id WHERE m.id > $before")" \
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT r.relid) || ' tables, ' || count(DISTINCT m.created_at) || ' transactions' FROM lakets._chunk_metadata m JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id WHERE m.id > $before")" \
 	"2 tables, 2 transactions" "chunks created"
 expect_true "$PY - '$OUT/commits_per_table.out' '$SP' <<'PYCHECK' 2>>'$OUT/commits_per_table.err'
 import json, sys
