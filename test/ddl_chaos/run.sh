@@ -9,7 +9,7 @@
 # restore); see its docstring for the invariants checked.
 #
 #   LAKETS_CHAOS_SEED=N[,M...]  other seeds (the default ones are fixed)
-#   LAKETS_CHAOS_STEPS=N        steps per seed (default 150)
+#   LAKETS_CHAOS_STEPS=N        steps per seed (default 200)
 #
 # Every statement goes to $LAKETS_TMP/ddl_chaos/trace.sql.
 # Prints last "ddl_chaos: N passed, N failed"; exits non-zero iff a check failed.
