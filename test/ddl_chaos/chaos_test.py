@@ -16,7 +16,7 @@ lakets' back:
   CASCADE (ChronoTables, RollUp tables, chunks), DETACH PARTITION of a chunk
   (the test keeps it, sometimes renamed), DROP SCHEMA CASCADE, re-creating a
   table with the name of a dropped ChronoTable or of a former chunk (a
-  "sentinel"), and now and then a pg_dump of the whole database restored
+  "sentinel", or a new ChronoTable), and now and then a pg_dump of the whole database restored
   into a fresh one, where the test goes on.
 
 A lakets call may fail with a clean error (a dropped table...). Failures:
@@ -262,6 +262,27 @@ class Chaos:
             oid = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
             self.chronos[oid] = {"id": rows[0][0], "type": ttype, "gone": []}
 
+    def op_recreate_chronotable(self):
+        """A new ChronoTable with the name of one dropped behind lakets' back."""
+        gone = [o for o in self.chronos if "last_name" in self.chronos[o]
+                and o not in self.existing([o])]
+        oid = self.pick(sorted(gone))
+        if oid is None:
+            return
+        schema, name = self.chronos[oid]["last_name"]
+        ttype = self.chronos[oid]["type"]
+        q = '"%s"."%s"' % (schema, name)
+        if not self.ddl("CREATE TABLE %s (t %s NOT NULL, v int NOT NULL)" % (q, ttype))[0]:
+            return
+        self.insert_rows(q, ttype, self.rng.randint(0, 20))
+        ok, rows = self.lakets("SELECT lakets.create_chronotable(%s, 't', %s, %s)" % (
+            self.lit(name), self.lit(self.pick(TIME_TYPES[ttype][1])), self.lit(schema)))
+        if ok:
+            new = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
+            self.chronos[new] = {"id": rows[0][0], "type": ttype, "gone": []}
+        else:
+            self.ours.add(self.scalar("SELECT %s::regclass::int8" % self.lit(q)))
+
     def insert_rows(self, qname, ttype, n):
         if n == 0:
             return
@@ -362,8 +383,12 @@ class Chaos:
             for c in self.chunks_of(oid):
                 self.remember_name(c)
             name, schema = self.api_name(oid)
-            self.lakets("SELECT lakets.drop_chunks(%s, '%d days', %s)"
-                        % (name, self.rng.randint(1, 400), schema))
+            # mostly an age that some chunk of the registry has reached
+            ends = self.run("SELECT floor(extract(epoch FROM now() - range_end) / 86400)::int "
+                            "FROM lakets._chunk_metadata WHERE chronotable_id = %s "
+                            "AND range_end < now() - interval '1 day'", [self.chronos[oid]["id"]])
+            days = self.pick([e[0] for e in ends]) or self.rng.randint(1, 400)
+            self.lakets("SELECT lakets.drop_chunks(%s, '%d days', %s)" % (name, days, schema))
 
     def op_retention(self):
         oid = self.pick(self.live_chronos())
@@ -400,12 +425,11 @@ class Chaos:
             return
         if oid in self.existing([oid]):
             name, schema = self.api_name(oid)
+        elif "last_name" in self.chronos[oid]:
+            # dropped behind lakets' back: by its last name (maybe a sentinel's now)
+            schema, name = map(self.lit, self.chronos[oid]["last_name"])
         else:
-            # a ChronoTable dropped behind lakets' back: call it by an old name
-            old = self.pick(sorted(self.names_seen))
-            if old is None:
-                return
-            name, schema = self.lit(old[1]), self.lit(old[0])
+            return
         if self.lakets("SELECT lakets.drop_chronotable(%s, %s)" % (name, schema))[0] \
                 and oid in self.chronos:
             self.remember_name(oid)
@@ -425,6 +449,8 @@ class Chaos:
         n = self.split_name(oid)
         if n:
             self.names_seen.add(tuple(n))
+            if oid in self.chronos:
+                self.chronos[oid]["last_name"] = tuple(n)
 
     def some_relation(self):
         """A ChronoTable, RollUp table or chunk that exists, with its kind."""
@@ -505,7 +531,12 @@ class Chaos:
 
     def op_sentinel(self):
         """A new table with the name of a dropped ChronoTable or a former chunk."""
-        free = [n for n in sorted(self.names_seen)
+        names = sorted(self.names_seen)
+        chrono_names = sorted(c["last_name"] for o, c in self.chronos.items()
+                              if "last_name" in c)
+        if chrono_names and self.rng.random() < 0.5:
+            names = chrono_names
+        free = [n for n in names
                 if self.scalar("SELECT to_regclass(%s) IS NULL" % self.lit('"%s"."%s"' % n))
                 and self.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = %s"
                                 % self.lit(n[0]))]
@@ -646,7 +677,8 @@ class Chaos:
         (3, "op_drop_chunks"), (3, "op_retention"), (4, "op_refresh"), (2, "op_drop_rollup"),
         (2, "op_drop_chronotable"), (2, "op_set_chunk_interval"), (5, "op_rename_table"),
         (2, "op_rename_schema"), (4, "op_drop_table"), (4, "op_detach_chunk"),
-        (1, "op_drop_schema"), (3, "op_sentinel"), (1, "op_dump_restore"),
+        (1, "op_drop_schema"), (3, "op_sentinel"), (2, "op_recreate_chronotable"),
+        (1, "op_dump_restore"),
     ]
 
     def setup(self):
