@@ -104,6 +104,7 @@ class Chaos:
         self.chronos = {}       # oid -> {"id", "type", "gone": [(start, end)]}
         self.rollups = {}       # name -> Rollup
         self.ours = set()       # oids of relations lakets must never drop
+        self.labels = {}        # oid -> what it is, for messages
         self.names_seen = set()  # (schema, name) of dropped ChronoTables and chunks
         self.printed = set()
         self.now = None
@@ -194,13 +195,18 @@ class Chaos:
         self.counter += 1
         return "%s%d" % (prefix, self.counter)
 
+    def keep(self, oid, what):
+        """A relation of the test's own: lakets must never drop it."""
+        self.ours.add(oid)
+        self.labels[oid] = "%s %s" % (what, self.qname(oid))
+
     def forget_vanished(self):
         self.ours &= self.existing(self.ours)
 
     def check_ours(self, what):
         gone = self.ours - self.existing(self.ours)
         self.check(not gone, "lakets dropped %d relation(s) the test created itself, %s"
-                   % (len(gone), what), ["oid %d" % o for o in sorted(gone)])
+                   % (len(gone), what), [self.labels.get(o, "oid %d" % o) for o in sorted(gone)])
         self.ours -= gone
 
     # ---------------------------------------------------------- picking
@@ -253,7 +259,7 @@ class Chaos:
         self.insert_rows(q, ttype, self.rng.randint(0, 20))
         oid = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
         if self.rng.random() < 0.15:
-            self.ours.add(oid)          # a plain table the test keeps for itself
+            self.keep(oid, "plain table")   # not handed to lakets
             return
         interval = self.pick(TIME_TYPES[ttype][1])
         ok, rows = self.lakets("SELECT lakets.create_chronotable(%s, 't', %s, %s)"
@@ -281,7 +287,7 @@ class Chaos:
             new = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
             self.chronos[new] = {"id": rows[0][0], "type": ttype, "gone": []}
         else:
-            self.ours.add(self.scalar("SELECT %s::regclass::int8" % self.lit(q)))
+            self.keep(self.scalar("SELECT %s::regclass::int8" % self.lit(q)), "refused table")
 
     def insert_rows(self, qname, ttype, n):
         if n == 0:
@@ -514,7 +520,7 @@ class Chaos:
         self.record_gone(chunk)
         self.remember_name(chunk)
         if self.ddl("ALTER TABLE %s DETACH PARTITION %s" % (self.qname(oid), self.qname(chunk)))[0]:
-            self.ours.add(chunk)
+            self.keep(chunk, "detached chunk")
             if self.rng.random() < 0.5:
                 self.ddl("ALTER TABLE %s RENAME TO %s" % (self.qname(chunk), self.fresh("kept")))
 
@@ -542,7 +548,8 @@ class Chaos:
                                 % self.lit(n[0]))]
         name = self.pick(free)
         if name and self.ddl('CREATE TABLE "%s"."%s" (id int, note text)' % name)[0]:
-            self.ours.add(self.scalar("SELECT %s::regclass::int8" % self.lit('"%s"."%s"' % name)))
+            self.keep(self.scalar("SELECT %s::regclass::int8" % self.lit('"%s"."%s"' % name)),
+                      "sentinel")
 
     def op_dump_restore(self):
         """pg_dump the database, restore it into a fresh one and go on there."""
@@ -576,6 +583,7 @@ class Chaos:
             remap[oid] = self.scalar("SELECT to_regclass(%s)::int8" % self.lit(n))
         self.chronos = {remap[o]: c for o, c in self.chronos.items() if remap.get(o)}
         self.ours = {remap[o] for o in self.ours if remap.get(o)}
+        self.labels = {remap[o]: x for o, x in self.labels.items() if remap.get(o)}
         for r in self.rollups.values():
             r.table_oid = remap.get(r.table_oid) or 0
             r.source_oid = remap.get(r.source_oid) or 0
