@@ -179,6 +179,10 @@ class Chaos:
         return {r[0] for r in self.run("SELECT oid::int8 FROM pg_class WHERE oid = ANY(%s)",
                                        [list(oids)])}
 
+    def oid_of(self, name):
+        """The OID of a relation by its (qualified) name, or None."""
+        return self.scalar("SELECT to_regclass(%s)::int8" % self.lit(name))
+
     def qname(self, oid):
         """The current schema-qualified name of a relation, or None."""
         return self.scalar("SELECT oid::regclass::text FROM pg_class WHERE oid = %s", [oid])
@@ -257,7 +261,7 @@ class Chaos:
         if not self.ddl("CREATE TABLE %s (t %s NOT NULL, v int NOT NULL)" % (q, ttype))[0]:
             return
         self.insert_rows(q, ttype, self.rng.randint(0, 20))
-        oid = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
+        oid = self.oid_of(q)
         if self.rng.random() < 0.15:
             self.keep(oid, "plain table")   # not handed to lakets
             return
@@ -265,7 +269,7 @@ class Chaos:
         ok, rows = self.lakets("SELECT lakets.create_chronotable(%s, 't', %s, %s)"
                                % (self.lit(name), self.lit(interval), self.lit(schema)))
         if ok:
-            oid = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
+            oid = self.oid_of(q)
             self.chronos[oid] = {"id": rows[0][0], "type": ttype, "gone": []}
 
     def op_recreate_chronotable(self):
@@ -284,10 +288,10 @@ class Chaos:
         ok, rows = self.lakets("SELECT lakets.create_chronotable(%s, 't', %s, %s)" % (
             self.lit(name), self.lit(self.pick(TIME_TYPES[ttype][1])), self.lit(schema)))
         if ok:
-            new = self.scalar("SELECT %s::regclass::int8" % self.lit(q))
+            new = self.oid_of(q)
             self.chronos[new] = {"id": rows[0][0], "type": ttype, "gone": []}
         else:
-            self.keep(self.scalar("SELECT %s::regclass::int8" % self.lit(q)), "refused table")
+            self.keep(self.oid_of(q), "refused table")
 
     def insert_rows(self, qname, ttype, n):
         if n == 0:
@@ -338,8 +342,7 @@ class Chaos:
             self.lit(name), self.lit(template.format(src=self.qname(src_oid))), self.lit(width),
             self.lit(table), self.lit(schema), depends))
         if ok:
-            table_oid = self.scalar("SELECT to_regclass(%s)::int8"
-                                    % self.lit('"%s"."_rollup_%s"' % (schema, name)))
+            table_oid = self.oid_of('"%s"."_rollup_%s"' % (schema, name))
             self.rollups[name] = Rollup(name, table_oid, src_oid, template, src_oid not in self.chronos)
 
     def rollup_type(self, r):
@@ -543,13 +546,12 @@ class Chaos:
         if chrono_names and self.rng.random() < 0.5:
             names = chrono_names
         free = [n for n in names
-                if self.scalar("SELECT to_regclass(%s) IS NULL" % self.lit('"%s"."%s"' % n))
+                if self.oid_of('"%s"."%s"' % n) is None
                 and self.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = %s"
                                 % self.lit(n[0]))]
         name = self.pick(free)
         if name and self.ddl('CREATE TABLE "%s"."%s" (id int, note text)' % name)[0]:
-            self.keep(self.scalar("SELECT %s::regclass::int8" % self.lit('"%s"."%s"' % name)),
-                      "sentinel")
+            self.keep(self.oid_of('"%s"."%s"' % name), "sentinel")
 
     def op_dump_restore(self):
         """pg_dump the database, restore it into a fresh one and go on there."""
@@ -580,7 +582,7 @@ class Chaos:
         self.run('DROP DATABASE "%s"' % old)
         remap = {}
         for oid, n in names.items():
-            remap[oid] = self.scalar("SELECT to_regclass(%s)::int8" % self.lit(n))
+            remap[oid] = self.oid_of(n)
         self.chronos = {remap[o]: c for o, c in self.chronos.items() if remap.get(o)}
         self.ours = {remap[o] for o in self.ours if remap.get(o)}
         self.labels = {remap[o]: x for o, x in self.labels.items() if remap.get(o)}
