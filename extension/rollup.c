@@ -217,7 +217,8 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 /*
  * CREATE FUNCTION <schema>._rollup_fn_<name>(from, to) RETURNS TABLE (the
  * query's columns) BEGIN ATOMIC <the query over [from, to)> END; returns
- * its OID. Only its owner may run it.
+ * its OID. Only its owner may run it. The inputs are named: PostgreSQL
+ * deparses unnamed ones of such a body as "" (and pg_dump would fail).
  */
 static Oid
 create_refresh_function(const RollupQuery *rq, const char *name, const char *schema)
@@ -240,7 +241,8 @@ create_refresh_function(const RollupQuery *rq, const char *name, const char *sch
 							 format_type_be_qualified(exprType((Node *) tle->expr)));
 	}
 	lakets_execf(SPI_OK_UTILITY,
-				 "CREATE FUNCTION %s(%s, %s) RETURNS TABLE (%s) LANGUAGE sql STABLE"
+				 "CREATE FUNCTION %s(lakets_from %s, lakets_to %s) RETURNS TABLE (%s)"
+				 " LANGUAGE sql STABLE"
 				 " BEGIN ATOMIC %s; END",
 				 qfunc, ttype, ttype, cols.data, rollup_query_window_sql(rq));
 	lakets_execf(SPI_OK_UTILITY, "REVOKE ALL ON FUNCTION %s(%s, %s) FROM PUBLIC",

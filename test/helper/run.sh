@@ -103,7 +103,7 @@ SELECT lakets.create_rollup('metrics_daily',
 	\$\$SELECT lakets.time_bucket('1 day', ts) AS bucket, count(*) AS n FROM metrics GROUP BY 1\$\$, '1 day');
 SELECT lakets.add_retention_policy('metrics', '1 year');
 SELECT lakets._ensure_partitions(lakets_id, 0, 0, '2021-01-01', '2021-01-03')
-	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE table_name = 'metrics') r;
+	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass) r;
 RESET ROLE;
 SQL
 
@@ -289,7 +289,7 @@ expect_out "$(summary rollups succeeded 0 1 0 0 0)"
 expect_eq "$(last_history)" "rollups|succeeded|$SP" "job_history row"
 verdict "m2m: run rollups"
 
-as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE table_name = 'metrics'" >/dev/null
+as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass" >/dev/null
 scenario m2m_retention
 hx m2m_retention "${DBX[@]}" -- run retention
 expect_rc 0
@@ -654,14 +654,14 @@ expect_out '^\{"id":[0-9]+,"job":"maintenance",.*"status":"partial",.*"errors":1
 verdict "jobs: run maintenance reporting a step it could not do -> partial success, exit 5"
 stop_lockers "$lockpid"
 
-# a run in an open transaction keeps others out (the procedure called in a
-# transaction block takes the same lock as a whole transaction): ours is
-# recorded as skipped, with a NOTICE and no WARNING
-PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+# a run of the same role in an open transaction keeps others out (the
+# procedure called in a transaction block takes the same lock as a whole
+# transaction): ours is recorded as skipped, with a NOTICE and no WARNING
+PGAPPNAME=helper_test_locker psql -X -q -d "$DB" -c "SET ROLE \"$SP\"" \
 	-c "BEGIN; CALL lakets.maintain('rollups'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
 lockpid=$!
 for _ in $(seq 1 100); do
-	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = 'helper_test_locker'")" != 0 ] && break
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'object' AND l.classid = 'lakets.job_history'::regclass AND a.application_name = 'helper_test_locker'")" != 0 ] && break
 	sleep 0.1
 done
 scenario maintenance_skipped
