@@ -103,7 +103,7 @@ SELECT lakets.create_rollup('metrics_daily',
 	\$\$SELECT lakets.time_bucket('1 day', ts) AS bucket, count(*) AS n FROM metrics GROUP BY 1\$\$, '1 day');
 SELECT lakets.add_retention_policy('metrics', '1 year');
 SELECT lakets._ensure_partitions(lakets_id, 0, 0, '2021-01-01', '2021-01-03')
-	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE table_name = 'metrics') r;
+	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass) r;
 RESET ROLE;
 SQL
 
@@ -289,7 +289,7 @@ expect_out "$(summary rollups succeeded 0 1 0 0 0)"
 expect_eq "$(last_history)" "rollups|succeeded|$SP" "job_history row"
 verdict "m2m: run rollups"
 
-as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE table_name = 'metrics'" >/dev/null
+as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass" >/dev/null
 scenario m2m_retention
 hx m2m_retention "${DBX[@]}" -- run retention
 expect_rc 0
@@ -313,7 +313,7 @@ before=$(psql -X -At -d "$DB" -c "SELECT max(id) FROM lakets._chunk_metadata")
 scenario commits_per_table
 hx commits_per_table "${DBX[@]}" -- --json run partitions
 expect_rc 0
-expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT r.table_name) || ' tables, ' || count(DISTINCT m.created_at) || ' transactions' FROM lakets._chunk_metadata m JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id WHERE m.id > $before")" \
+expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(DISTINCT r.relid) || ' tables, ' || count(DISTINCT m.created_at) || ' transactions' FROM lakets._chunk_metadata m JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id WHERE m.id > $before")" \
 	"2 tables, 2 transactions" "chunks created"
 expect_true "$PY - '$OUT/commits_per_table.out' '$SP' <<'PYCHECK' 2>>'$OUT/commits_per_table.err'
 import json, sys
