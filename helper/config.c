@@ -3,13 +3,25 @@
  *		Resolve lakets-helper's configuration: flags, then environment, then
  *		a Databricks configuration profile; then validate the result.
  *
- * The profile file is the INI file of the Databricks CLI and SDKs
+ * The rules are those of the Databricks SDKs and CLI ("unified
+ * authentication"), so one environment or profile serves them and us:
+ *
+ * - The profile file is read only when a profile is named (--profile,
+ *   DATABRICKS_CONFIG_PROFILE) or when neither a host nor any credential is
+ *   set otherwise.  A [DEFAULT] written by "databricks auth login" therefore
+ *   never mixes with service-principal settings in the environment.
+ * - Without a named profile, [__settings__] default_profile picks one
+ *   (what "databricks auth switch" writes), else [DEFAULT].
+ * - Values set by flags or the environment win over the profile's.
+ * - The authentication method is auth_type if set; otherwise the one the
+ *   credentials present imply, and two at once are an error.
+ *
+ * The file is the INI format of the CLI and SDKs
  * (docs.databricks.com/dev-tools/auth/config-profiles): "[name]" sections
- * holding "key = value" lines, '#' or ';' comments.  We read the keys host,
- * client_id, client_secret, token and auth_type and ignore the rest, so one
- * file serves the CLI and us.  Unlike Python's configparser, [DEFAULT]
- * values are not inherited by other sections (the Go SDK, which the CLI
- * uses, does not inherit either).
+ * holding "key = value" lines, '#' or ';' comments, values optionally in
+ * quotes.  We read the keys of dbx_attrs below and ignore the rest.
+ * [DEFAULT] values are not inherited by other sections (the Go SDK, which
+ * the CLI uses, does not inherit either).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -25,12 +37,60 @@
 
 #include <libpq-fe.h>
 
+#include "command.h"
 #include "config.h"
 #include "report.h"
 #include "util.h"
 
 /* A profile file bigger than this is certainly not a profile file. */
 #define MAX_PROFILE_FILE (1024 * 1024)
+
+#define SETTINGS_SECTION	"__settings__"
+#define DEFAULT_OIDC_ENV	"DATABRICKS_OIDC_TOKEN"
+
+/*
+ * Where each Databricks setting comes from.  "credential" marks the
+ * settings whose presence means authentication is configured (the SDKs'
+ * "auth" attributes), which keeps the profile file out of the way.
+ */
+static const struct
+{
+	const char *key;			/* profile key */
+	const char *alt_key;		/* the key other SDKs write, or NULL */
+	const char *env;
+	bool		secret;
+	bool		credential;
+}			dbx_attrs[DA_COUNT] =
+{
+	[DA_HOST] = {"host", NULL, "DATABRICKS_HOST", false, false},
+	[DA_CLIENT_ID] = {"client_id", NULL, "DATABRICKS_CLIENT_ID", false, true},
+	[DA_CLIENT_SECRET] = {"client_secret", NULL, "DATABRICKS_CLIENT_SECRET", true, true},
+	[DA_TOKEN] = {"token", NULL, "DATABRICKS_TOKEN", true, true},
+	[DA_AUTH_TYPE] = {"auth_type", NULL, "DATABRICKS_AUTH_TYPE", false, false},
+	[DA_OIDC_TOKEN_ENV] = {"oidc_token_env", NULL, "DATABRICKS_OIDC_TOKEN_ENV", false, true},
+	[DA_OIDC_TOKEN_FILE] = {"oidc_token_filepath", "databricks_id_token_filepath",
+	"DATABRICKS_OIDC_TOKEN_FILEPATH", false, true},
+	[DA_AZURE_CLIENT_ID] = {"azure_client_id", NULL, "ARM_CLIENT_ID", false, true},
+	[DA_AZURE_CLIENT_SECRET] = {"azure_client_secret", NULL, "ARM_CLIENT_SECRET", true, true},
+	[DA_AZURE_TENANT_ID] = {"azure_tenant_id", NULL, "ARM_TENANT_ID", false, true},
+	[DA_CLI_PATH] = {"databricks_cli_path", NULL, "DATABRICKS_CLI_PATH", false, false},
+};
+
+static const struct
+{
+	const char *name;
+	enum auth_kind kind;
+}			auth_names[] =
+{
+	{"pat", AUTH_PAT},
+	{"oauth-m2m", AUTH_M2M},
+	{"env-oidc", AUTH_ENV_OIDC},
+	{"file-oidc", AUTH_FILE_OIDC},
+	{"azure-client-secret", AUTH_AZURE_SECRET},
+	{"databricks-cli", AUTH_CLI},
+};
+
+#define lengthof(a) (sizeof(a) / sizeof((a)[0]))
 
 void
 config_init(config *cfg)
@@ -42,6 +102,7 @@ config_init(config *cfg)
 	cfg->statement_timeout_ms = -1;
 	cfg->lock_timeout_ms = -1;
 	cfg->retry_delay_ms = -1;
+	cfg->start_timeout_ms = -1;
 	cfg->retries = -1;
 	cfg->every_ms = 0;
 	cfg->count = 0;
@@ -63,6 +124,17 @@ target_kind_name(enum target_kind t)
 	}
 }
 
+const char *
+auth_kind_name(enum auth_kind a)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(auth_names); i++)
+		if (auth_names[i].kind == a)
+			return auth_names[i].name;
+	return "none";
+}
+
 static void
 set_str(char **dst, char *src)
 {
@@ -70,9 +142,21 @@ set_str(char **dst, char *src)
 	*dst = src;
 }
 
+/* Free a setting, wiping it first if it is a secret. */
+static void
+drop_attr(config *cfg, enum dbx_attr a)
+{
+	if (dbx_attrs[a].secret)
+		secret_free(cfg->dbx[a]);
+	else
+		free(cfg->dbx[a]);
+	cfg->dbx[a] = NULL;
+}
+
 /*
  * Read a secret from the environment, then wipe and remove the variable so
- * the value lives only in our wiped buffer (and is not inherited).
+ * the value lives only in our wiped buffer (and is not inherited, by the
+ * Databricks CLI for one).
  */
 static char *
 take_secret_env(const char *name)
@@ -109,59 +193,49 @@ trim(const char *s, const char *end, const char **out_end)
 	return s;
 }
 
-static void
-store_key(profile_values *out, const char *key, size_t klen,
-		  const char *val, size_t vlen)
+/*
+ * Called for each "[section]" (key NULL) and each "key = value" line of
+ * an INI buffer; sec is the section the line is in.
+ */
+typedef void (*ini_fn) (void *arg, const char *sec, size_t slen,
+						const char *key, size_t klen,
+						const char *val, size_t vlen);
+
+/* The value part of a line: unquoted, or cut at an inline comment. */
+static const char *
+ini_value(const char *vs, const char *ve, const char **out_end)
 {
-	char	  **slot = NULL;
-	bool		secret = false;
-	char		k[32];
-	size_t		i;
+	const char *c;
 
-	if (klen >= sizeof(k))
-		return;
-	for (i = 0; i < klen; i++)
-		k[i] = (char) tolower((unsigned char) key[i]);
-	k[klen] = '\0';
-
-	if (strcmp(k, "host") == 0)
-		slot = &out->host;
-	else if (strcmp(k, "client_id") == 0)
-		slot = &out->client_id;
-	else if (strcmp(k, "client_secret") == 0)
-		slot = &out->client_secret, secret = true;
-	else if (strcmp(k, "token") == 0)
-		slot = &out->token, secret = true;
-	else if (strcmp(k, "auth_type") == 0)
-		slot = &out->auth_type;
-	if (slot == NULL)
-		return;
-
-	if (secret)
+	/* "value" or 'value': the quotes go, as in go-ini and configparser users */
+	if (ve - vs >= 2 && (*vs == '"' || *vs == '\''))
 	{
-		secret_free(*slot);
-		*slot = secret_adopt(xstrndup(val, vlen));
+		const char *close = memchr(vs + 1, *vs, (size_t) (ve - vs - 1));
+
+		if (close != NULL)
+		{
+			*out_end = close;
+			return vs + 1;
+		}
 	}
-	else
-	{
-		free(*slot);
-		*slot = xstrndup(val, vlen);
-	}
+	/* an inline comment needs whitespace before it, as in go-ini */
+	for (c = vs; c < ve; c++)
+		if ((*c == '#' || *c == ';') && c > vs && isspace((unsigned char) c[-1]))
+			return trim(vs, c, out_end);
+	*out_end = ve;
+	return vs;
 }
 
-bool
-config_parse_profile(const char *buf, size_t len, const char *name,
-					 profile_values *out, int *errline)
+static bool
+ini_walk(const char *buf, size_t len, ini_fn fn, void *arg, int *errline)
 {
 	const char *p = buf;
 	const char *end = buf + len;
-	bool		in_section = false;
-	bool		any_section = false;
+	const char *sec = NULL;
+	size_t		slen = 0;
 	int			lineno = 0;
 
-	memset(out, 0, sizeof(*out));
 	*errline = 0;
-
 	/* UTF-8 byte order mark, as some editors write */
 	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
@@ -195,11 +269,9 @@ config_parse_profile(const char *buf, size_t len, const char *name,
 			ns = trim(s + 1, close, &ne);
 			if (ns == ne)
 				goto syntax_error;
-			any_section = true;
-			in_section = (strlen(name) == (size_t) (ne - ns) &&
-						  memcmp(ns, name, (size_t) (ne - ns)) == 0);
-			if (in_section)
-				out->found = true;
+			sec = ns;
+			slen = (size_t) (ne - ns);
+			fn(arg, sec, slen, NULL, 0, NULL, 0);
 			continue;
 		}
 
@@ -208,47 +280,118 @@ config_parse_profile(const char *buf, size_t len, const char *name,
 			const char *ks,
 					   *ke,
 					   *vs,
-					   *ve,
-					   *c;
+					   *ve;
 
 			while (eq < se && *eq != '=' && *eq != ':')
 				eq++;
-			if (eq == se || !any_section)
+			if (eq == se || sec == NULL)
 				goto syntax_error;
 			ks = trim(s, eq, &ke);
 			if (ks == ke)
 				goto syntax_error;
 			vs = trim(eq + 1, se, &ve);
-			/* an inline comment needs whitespace before it, as in go-ini */
-			for (c = vs; c < ve; c++)
-			{
-				if ((*c == '#' || *c == ';') && c > vs &&
-					isspace((unsigned char) c[-1]))
-				{
-					vs = trim(vs, c, &ve);
-					break;
-				}
-			}
-			if (in_section)
-				store_key(out, ks, (size_t) (ke - ks), vs, (size_t) (ve - vs));
+			vs = ini_value(vs, ve, &ve);
+			fn(arg, sec, slen, ks, (size_t) (ke - ks), vs, (size_t) (ve - vs));
 		}
 	}
 	return true;
 
 syntax_error:
 	*errline = lineno;
-	profile_values_free(out);
 	return false;
+}
+
+static bool
+span_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+static bool
+key_is(const char *s, size_t len, const char *word)
+{
+	return word != NULL && strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+/* [__settings__] default_profile, into *(char **) arg */
+static void
+collect_settings(void *arg, const char *sec, size_t slen, const char *key, size_t klen,
+				 const char *val, size_t vlen)
+{
+	char	  **dflt = arg;
+
+	if (key != NULL && vlen > 0 && span_is(sec, slen, SETTINGS_SECTION) &&
+		key_is(key, klen, "default_profile"))
+		set_str(dflt, xstrndup(val, vlen));
+}
+
+/* The keys of dbx_attrs in section pv->name, into pv */
+static void
+collect_profile(void *arg, const char *sec, size_t slen, const char *key, size_t klen,
+				const char *val, size_t vlen)
+{
+	profile_values *pv = arg;
+	int			a;
+
+	if (!span_is(sec, slen, pv->name))
+		return;
+	pv->found = true;
+	if (key == NULL)
+		return;
+	for (a = 0; a < DA_COUNT; a++)
+	{
+		if (!key_is(key, klen, dbx_attrs[a].key) && !key_is(key, klen, dbx_attrs[a].alt_key))
+			continue;
+		if (dbx_attrs[a].secret)
+		{
+			secret_free(pv->v[a]);
+			pv->v[a] = secret_adopt(xstrndup(val, vlen));
+		}
+		else
+			set_str(&pv->v[a], xstrndup(val, vlen));
+		break;
+	}
+}
+
+bool
+config_parse_profile(const char *buf, size_t len, const char *name,
+					 profile_values *out, int *errline)
+{
+	char	   *dflt = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (name == NULL)
+	{
+		if (!ini_walk(buf, len, collect_settings, &dflt, errline))
+		{
+			free(dflt);
+			return false;
+		}
+		out->name = dflt ? dflt : xstrdup("DEFAULT");
+	}
+	else
+		out->name = xstrdup(name);
+	if (!ini_walk(buf, len, collect_profile, out, errline))
+	{
+		profile_values_free(out);
+		return false;
+	}
+	return true;
 }
 
 void
 profile_values_free(profile_values *pv)
 {
-	free(pv->host);
-	free(pv->client_id);
-	secret_free(pv->client_secret);
-	secret_free(pv->token);
-	free(pv->auth_type);
+	int			a;
+
+	for (a = 0; a < DA_COUNT; a++)
+	{
+		if (dbx_attrs[a].secret)
+			secret_free(pv->v[a]);
+		else
+			free(pv->v[a]);
+	}
+	free(pv->name);
 	memset(pv, 0, sizeof(*pv));
 }
 
@@ -269,8 +412,9 @@ default_config_file(void)
 }
 
 /*
- * Load the chosen profile.  A missing file or a missing [DEFAULT] section
- * is fine unless the user named the file or the profile explicitly.
+ * Load the chosen profile (cfg->profile if one was named, else the
+ * default one).  A missing file or a missing [DEFAULT] section is fine
+ * unless the user named the file or a profile.
  */
 static int
 load_profile(config *cfg, profile_values *pv)
@@ -281,6 +425,7 @@ load_profile(config *cfg, profile_values *pv)
 	int			errline;
 	char		chunk[8192];
 	ssize_t		n;
+	bool		named;
 
 	memset(pv, 0, sizeof(*pv));
 	fd = open(cfg->config_file, O_RDONLY | O_CLOEXEC);
@@ -327,7 +472,8 @@ load_profile(config *cfg, profile_values *pv)
 		return EXIT_USAGE;
 	}
 
-	if (!config_parse_profile(sb.data ? sb.data : "", sb.len, cfg->profile, pv, &errline))
+	if (!config_parse_profile(sb.data ? sb.data : "", sb.len,
+							  cfg->profile_explicit ? cfg->profile : NULL, pv, &errline))
 	{
 		strbuf_free(&sb);
 		log_error("syntax error in configuration file \"%s\" at line %d",
@@ -337,12 +483,17 @@ load_profile(config *cfg, profile_values *pv)
 	}
 	strbuf_free(&sb);
 
+	/* a default_profile in [__settings__] names a profile as --profile does */
+	named = cfg->profile_explicit || strcmp(pv->name, "DEFAULT") != 0;
+	set_str(&cfg->profile, xstrdup(pv->name));
 	if (!pv->found)
 	{
-		if (cfg->profile_explicit)
+		if (named)
 		{
 			log_error("profile \"%s\" not found in \"%s\"", cfg->profile, cfg->config_file);
-			log_hint("check DATABRICKS_CONFIG_PROFILE or --profile");
+			log_hint(cfg->profile_explicit ? "check DATABRICKS_CONFIG_PROFILE or --profile" :
+					 "check default_profile in the [__settings__] section (\"databricks auth switch\" sets it)");
+			profile_values_free(pv);
 			return EXIT_USAGE;
 		}
 		log_debug("no profile \"%s\" in \"%s\"", cfg->profile, cfg->config_file);
@@ -398,34 +549,63 @@ valid_endpoint_name(const char *s)
 	return ok;
 }
 
-static int
-normalize_host(config *cfg)
+int
+normalize_host(const char *in, char **out)
 {
-	char	   *h = cfg->host;
-	size_t		len;
+	const char *p = in;
+	size_t		alen;
+	const char *rest;
+	const char *c;
 
-	if (strncasecmp(h, "http://", 7) == 0)
+	*out = NULL;
+	if (strncasecmp(p, "http://", 7) == 0)
 	{
-		log_error("DATABRICKS_HOST must use https, not http");
+		log_error("the workspace URL (DATABRICKS_HOST) must use https, not http");
 		log_hint("set DATABRICKS_HOST=https://<workspace host>");
 		return EXIT_USAGE;
 	}
-	if (strstr(h, "://") == NULL)
-		set_str(&cfg->host, xasprintf("https://%s", h));
-	else if (strncasecmp(h, "https://", 8) != 0)
+	if (strncasecmp(p, "https://", 8) == 0)
+		p += 8;
+	else if (strstr(p, "://") != NULL)
 	{
-		log_error("DATABRICKS_HOST has an unsupported scheme: \"%s\"", h);
+		log_error("the workspace URL (DATABRICKS_HOST) has an unsupported scheme: \"%s\"", in);
 		return EXIT_USAGE;
 	}
-	h = cfg->host;
-	len = strlen(h);
-	while (len > 8 && h[len - 1] == '/')
-		h[--len] = '\0';
-	if (len <= 8 || strpbrk(h + 8, " \t\r\n?#@") != NULL)
+	alen = strcspn(p, "/?#");
+	rest = p + alen;
+	if (memchr(p, '@', alen) != NULL)
 	{
-		log_error("DATABRICKS_HOST is not a valid workspace URL: \"%s\"", h);
+		/* not echoed: user info may be a password */
+		log_error("the workspace URL (DATABRICKS_HOST) must not contain user information (\"user@\")");
+		log_hint("credentials go into DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or a profile");
 		return EXIT_USAGE;
 	}
+	for (c = p; c < rest; c++)
+		if (isspace((unsigned char) *c) || iscntrl((unsigned char) *c))
+			break;
+	if (alen == 0 || c < rest)
+	{
+		log_error("the workspace URL (DATABRICKS_HOST) is not valid: \"%s\"", in);
+		return EXIT_USAGE;
+	}
+	/* a path other than "/" is not a workspace URL (it would be posted to) */
+	while (*rest == '/')
+		rest++;
+	if (*rest != '\0' && *rest != '?' && *rest != '#')
+	{
+		log_error("the workspace URL (DATABRICKS_HOST) must not have a path: \"%s\"", in);
+		log_hint("use https://%.*s", (int) alen, p);
+		return EXIT_USAGE;
+	}
+	if (*rest != '\0' && strcmp(rest, "#") != 0)
+		log_info("ignoring \"%s\" after the host in the workspace URL", rest);
+	if (strncasecmp(p, "accounts.", 9) == 0 || strncasecmp(p, "accounts-dod.", 13) == 0)
+	{
+		log_error("\"%.*s\" is the Databricks account console, not a workspace", (int) alen, p);
+		log_hint("Lakebase is reached through a workspace: set DATABRICKS_HOST to its URL, such as https://dbc-a1b2345c-d6e7.cloud.databricks.com or https://adb-1234567890123456.7.azuredatabricks.net");
+		return EXIT_USAGE;
+	}
+	*out = xasprintf("https://%.*s", (int) alen, p);
 	return EXIT_OK;
 }
 
@@ -469,7 +649,7 @@ resolve_target(config *cfg)
 	/* flags were checked for conflicts by main(); env only if no flag */
 	if (cfg->target == TARGET_NONE)
 	{
-		for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++)
+		for (i = 0; i < lengthof(envs); i++)
 		{
 			char	   *v = env_dup(envs[i].env);
 
@@ -510,121 +690,323 @@ resolve_target(config *cfg)
 		default:
 			break;
 	}
+
+	if (cfg->branch == NULL)
+		cfg->branch = env_dup("LAKETS_BRANCH");
+	if (cfg->branch != NULL && cfg->target != TARGET_PROJECT)
+	{
+		log_error("a branch (--branch, LAKETS_BRANCH) needs a project (--project, LAKETS_PROJECT)");
+		log_hint("an endpoint name already names its branch; a Provisioned instance has none");
+		return EXIT_USAGE;
+	}
+	if (cfg->branch != NULL && !valid_resource_id(cfg->branch))
+	{
+		log_error("invalid branch name \"%s\"", cfg->branch);
+		log_hint("use the branch id, such as \"production\" or \"dev\" (letters, digits, \"-\" and \"_\")");
+		return EXIT_USAGE;
+	}
 	return EXIT_OK;
 }
 
+/* Is any credential set, by a flag or the environment? */
+static bool
+any_credential(const config *cfg)
+{
+	int			a;
+
+	for (a = 0; a < DA_COUNT; a++)
+		if (dbx_attrs[a].credential && cfg->dbx[a] != NULL)
+			return true;
+	return getenv(DEFAULT_OIDC_ENV) != NULL && *getenv(DEFAULT_OIDC_ENV) != '\0';
+}
+
+static bool
+is_azure_host(const char *host)
+{
+	return strstr(host, ".azuredatabricks.net") != NULL ||
+		strstr(host, ".databricks.azure.us") != NULL ||
+		strstr(host, ".databricks.azure.cn") != NULL;
+}
+
+/* Entra ID for the workspace's cloud, unless LAKETS_AZURE_AUTHORITY says */
+static char *
+azure_authority(const char *host)
+{
+	char	   *a = env_dup("LAKETS_AZURE_AUTHORITY");
+	size_t		n;
+
+	if (a == NULL)
+		a = xstrdup(strstr(host, ".databricks.azure.us") ? "https://login.microsoftonline.us" :
+					strstr(host, ".databricks.azure.cn") ? "https://login.chinacloudapi.cn" :
+					"https://login.microsoftonline.com");
+	n = strlen(a);
+	while (n > 0 && a[n - 1] == '/')
+		a[--n] = '\0';
+	return a;
+}
+
+/* The flags and the environment, then the profile where the SDKs read it */
 static int
-resolve_databricks(config *cfg)
+gather_databricks(config *cfg)
 {
 	profile_values pv;
+	int			a;
 	int			rc;
+	char	   *env_host;
 
-	/* flags, then environment */
-	if (cfg->host == NULL)
-		cfg->host = env_dup("DATABRICKS_HOST");
-	if (cfg->client_id == NULL)
-		cfg->client_id = env_dup("DATABRICKS_CLIENT_ID");
-	cfg->client_secret = take_secret_env("DATABRICKS_CLIENT_SECRET");
-	cfg->token = take_secret_env("DATABRICKS_TOKEN");
-	if (cfg->auth_type == NULL)
-		cfg->auth_type = env_dup("DATABRICKS_AUTH_TYPE");
+	for (a = 0; a < DA_COUNT; a++)
+	{
+		if (cfg->dbx[a] != NULL)
+			continue;			/* from a flag */
+		cfg->dbx[a] = dbx_attrs[a].secret ? take_secret_env(dbx_attrs[a].env) :
+			env_dup(dbx_attrs[a].env);
+	}
 
 	if (cfg->profile == NULL && (cfg->profile = env_dup("DATABRICKS_CONFIG_PROFILE")) != NULL)
 		cfg->profile_explicit = true;
-	if (cfg->profile == NULL)
-		cfg->profile = xstrdup("DEFAULT");
+	if (cfg->profile_explicit && strcmp(cfg->profile, SETTINGS_SECTION) == 0)
+	{
+		log_error("\"%s\" is the settings section of the configuration file, not a profile",
+				  SETTINGS_SECTION);
+		log_hint("name a profile, or set default_profile in [%s]", SETTINGS_SECTION);
+		return EXIT_USAGE;
+	}
 	if (cfg->config_file == NULL &&
 		(cfg->config_file = env_dup("DATABRICKS_CONFIG_FILE")) != NULL)
 		cfg->config_file_explicit = true;
 	if (cfg->config_file == NULL)
 		cfg->config_file = default_config_file();
 
-	/* then the profile, for whatever is still unset */
-	if (cfg->config_file != NULL)
+	if (!cfg->profile_explicit && (cfg_host(cfg) != NULL || any_credential(cfg)))
 	{
-		rc = load_profile(cfg, &pv);
-		if (rc != EXIT_OK)
-			return rc;
-		if (cfg->host == NULL && pv.host)
-			cfg->host = xstrdup(pv.host);
-		if (cfg->client_id == NULL && pv.client_id)
-			cfg->client_id = xstrdup(pv.client_id);
-		if (cfg->client_secret == NULL && pv.client_secret)
-			cfg->client_secret = secret_dup(pv.client_secret);
-		if (cfg->token == NULL && pv.token)
-			cfg->token = secret_dup(pv.token);
-		if (cfg->auth_type == NULL && pv.auth_type)
-			cfg->auth_type = xstrdup(pv.auth_type);
+		log_debug("not reading a profile: the host or credentials are set, and no profile is named");
+		return EXIT_OK;
+	}
+	if (cfg->config_file == NULL)
+		return EXIT_OK;
+	rc = load_profile(cfg, &pv);
+	if (rc != EXIT_OK || !pv.found)
+	{
 		profile_values_free(&pv);
-	}
-
-	if (cfg->host == NULL)
-	{
-		log_error("no Databricks workspace host configured");
-		log_hint("set DATABRICKS_HOST or add \"host\" to the profile \"%s\"", cfg->profile);
-		return EXIT_USAGE;
-	}
-	rc = normalize_host(cfg);
-	if (rc != EXIT_OK)
 		return rc;
-
-	/* which authentication, as the SDKs decide it */
-	if (cfg->auth_type != NULL)
+	}
+	env_host = cfg_host(cfg);
+	if (env_host != NULL && pv.v[DA_HOST] != NULL && strcmp(env_host, pv.v[DA_HOST]) != 0)
+		log_warning("the host \"%s\" from the command line or DATABRICKS_HOST overrides \"%s\" of profile \"%s\"",
+					env_host, pv.v[DA_HOST], cfg->profile);
+	for (a = 0; a < DA_COUNT; a++)
 	{
-		if (strcmp(cfg->auth_type, "oauth-m2m") == 0)
-			cfg->auth = AUTH_M2M;
-		else if (strcmp(cfg->auth_type, "pat") == 0)
-			cfg->auth = AUTH_PAT;
-		else
+		if (cfg->dbx[a] != NULL || pv.v[a] == NULL)
+			continue;
+		cfg->dbx[a] = pv.v[a];	/* ownership passes; a secret stays registered */
+		pv.v[a] = NULL;
+	}
+	profile_values_free(&pv);
+	return EXIT_OK;
+}
+
+/* Which authentication, as the SDKs decide it. */
+static int
+choose_auth(config *cfg)
+{
+	const char *type = cfg->dbx[DA_AUTH_TYPE];
+	enum auth_kind found[4];
+	int			nfound = 0;
+	size_t		i;
+	char	   *cli;
+
+	if (type != NULL)
+	{
+		for (i = 0; i < lengthof(auth_names); i++)
+			if (strcmp(type, auth_names[i].name) == 0)
+				cfg->auth = auth_names[i].kind;
+		if (cfg->auth == AUTH_NONE)
 		{
-			log_error("unsupported auth_type \"%s\"", cfg->auth_type);
-			log_hint("lakets-helper supports \"oauth-m2m\" (service principal) and \"pat\"");
+			log_error("unsupported auth_type \"%s\"", type);
+			log_hint("lakets-helper supports oauth-m2m, pat, env-oidc, file-oidc, azure-client-secret and databricks-cli");
 			return EXIT_USAGE;
 		}
+		return EXIT_OK;
 	}
-	else if (cfg->client_secret != NULL && cfg->token != NULL)
+
+	if (cfg->dbx[DA_TOKEN])
+		found[nfound++] = AUTH_PAT;
+	if (cfg->dbx[DA_CLIENT_SECRET])
+		found[nfound++] = AUTH_M2M;
+	if (cfg->oidc_token)
+		found[nfound++] = AUTH_ENV_OIDC;
+	else if (cfg->dbx[DA_OIDC_TOKEN_FILE])
+		found[nfound++] = AUTH_FILE_OIDC;
+	/* as in the SDKs, Entra ID credentials count for Azure workspaces only */
+	if (cfg->dbx[DA_AZURE_CLIENT_SECRET] && is_azure_host(cfg_host(cfg)))
+		found[nfound++] = AUTH_AZURE_SECRET;
+	if (nfound > 1)
 	{
-		log_error("more than one authentication method is configured: oauth-m2m and pat");
-		log_hint("set only one of DATABRICKS_CLIENT_SECRET and DATABRICKS_TOKEN, or set DATABRICKS_AUTH_TYPE");
+		log_error("more than one authentication method is configured: %s and %s",
+				  auth_kind_name(found[0]), auth_kind_name(found[1]));
+		log_hint("keep the credentials of one method, or choose one with DATABRICKS_AUTH_TYPE (auth_type in a profile)");
 		return EXIT_USAGE;
 	}
-	else if (cfg->client_secret != NULL)
-		cfg->auth = AUTH_M2M;
-	else if (cfg->token != NULL)
-		cfg->auth = AUTH_PAT;
-	else if (cfg->client_id != NULL)
-		cfg->auth = AUTH_M2M;	/* reported below: no secret */
+	if (nfound == 1)
+	{
+		cfg->auth = found[0];
+		return EXIT_OK;
+	}
+	if (cfg_client_id(cfg) != NULL)
+	{
+		cfg->auth = AUTH_M2M;	/* reported by check_auth(): no secret */
+		return EXIT_OK;
+	}
+	/* the SDKs' default chain ends with a Databricks CLI that is logged in */
+	cli = command_find(cfg->dbx[DA_CLI_PATH] ? cfg->dbx[DA_CLI_PATH] : "databricks");
+	if (cli != NULL)
+	{
+		free(cli);
+		cfg->auth = AUTH_CLI;
+		return EXIT_OK;
+	}
+	log_error("no Databricks credentials configured");
+	log_hint("set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET for a service principal, DATABRICKS_OIDC_TOKEN_FILEPATH for token federation, or DATABRICKS_TOKEN; see docs/helper.md");
+	return EXIT_USAGE;
+}
+
+/* What the chosen method needs; then drop the secrets it does not use. */
+static int
+check_auth(config *cfg)
+{
+	static const enum dbx_attr secrets[] = {DA_CLIENT_SECRET, DA_TOKEN, DA_AZURE_CLIENT_SECRET};
+	enum dbx_attr keep = DA_COUNT;
+	const char *missing = NULL;
+	const char *hint = NULL;
+	size_t		i;
 
 	switch (cfg->auth)
 	{
 		case AUTH_M2M:
-			if (cfg->client_id == NULL || cfg->client_secret == NULL)
+			keep = DA_CLIENT_SECRET;
+			if (cfg_client_id(cfg) == NULL || cfg->dbx[DA_CLIENT_SECRET] == NULL)
 			{
 				log_error("OAuth M2M needs both a client id and a client secret; %s is missing",
-						  cfg->client_id == NULL ? "the client id" : "the client secret");
-				log_hint("set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (environment or profile)");
+						  cfg_client_id(cfg) == NULL ? "the client id" : "the client secret");
+				log_hint("set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (environment or profile), or for token federation DATABRICKS_OIDC_TOKEN_FILEPATH");
 				return EXIT_USAGE;
 			}
-			secret_free(cfg->token);
-			cfg->token = NULL;
-			log_info("authenticating as service principal %s (OAuth M2M)", cfg->client_id);
+			log_info("authenticating as service principal %s (oauth-m2m)", cfg_client_id(cfg));
 			break;
 		case AUTH_PAT:
-			if (cfg->token == NULL)
+			keep = DA_TOKEN;
+			if (cfg->dbx[DA_TOKEN] == NULL)
+				missing = "DATABRICKS_TOKEN", hint = "set DATABRICKS_TOKEN (or token in the profile)";
+			else
+				log_info("authenticating with a personal access token (pat)");
+			break;
+		case AUTH_ENV_OIDC:
+			if (cfg->oidc_token == NULL)
 			{
-				log_error("auth_type is \"pat\" but no token is configured");
-				log_hint("set DATABRICKS_TOKEN");
+				log_error("env-oidc needs an identity token in %s, which is empty or not set",
+						  cfg->dbx[DA_OIDC_TOKEN_ENV] ? cfg->dbx[DA_OIDC_TOKEN_ENV] : DEFAULT_OIDC_ENV);
+				log_hint("set %s to the JWT of your identity provider, or name the variable holding it with DATABRICKS_OIDC_TOKEN_ENV",
+						 DEFAULT_OIDC_ENV);
 				return EXIT_USAGE;
 			}
-			secret_free(cfg->client_secret);
-			cfg->client_secret = NULL;
-			log_info("authenticating with a personal access token");
+			log_info("authenticating by token federation, identity token from the environment (env-oidc)%s%s",
+					 cfg_client_id(cfg) ? ", service principal " : ", account-wide",
+					 cfg_client_id(cfg) ? cfg_client_id(cfg) : "");
 			break;
+		case AUTH_FILE_OIDC:
+			if (cfg->dbx[DA_OIDC_TOKEN_FILE] == NULL)
+				missing = "DATABRICKS_OIDC_TOKEN_FILEPATH",
+					hint = "set DATABRICKS_OIDC_TOKEN_FILEPATH to the identity token's file, such as a Kubernetes projected service account token";
+			else if (access(cfg->dbx[DA_OIDC_TOKEN_FILE], R_OK) != 0)
+			{
+				log_error("could not read the identity token file \"%s\": %s",
+						  cfg->dbx[DA_OIDC_TOKEN_FILE], strerror(errno));
+				log_hint("check DATABRICKS_OIDC_TOKEN_FILEPATH (and, in Kubernetes, the projected volume)");
+				return EXIT_USAGE;
+			}
+			else
+				log_info("authenticating by token federation, identity token from \"%s\" (file-oidc)%s%s",
+						 cfg->dbx[DA_OIDC_TOKEN_FILE],
+						 cfg_client_id(cfg) ? ", service principal " : ", account-wide",
+						 cfg_client_id(cfg) ? cfg_client_id(cfg) : "");
+			break;
+		case AUTH_AZURE_SECRET:
+			keep = DA_AZURE_CLIENT_SECRET;
+			if (cfg->dbx[DA_AZURE_CLIENT_ID] == NULL)
+				missing = "ARM_CLIENT_ID";
+			else if (cfg->dbx[DA_AZURE_CLIENT_SECRET] == NULL)
+				missing = "ARM_CLIENT_SECRET";
+			else if (cfg->dbx[DA_AZURE_TENANT_ID] == NULL)
+				missing = "ARM_TENANT_ID";
+			hint = "azure-client-secret needs ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (or azure_client_id, azure_client_secret and azure_tenant_id in the profile)";
+			if (missing == NULL)
+			{
+				cfg->azure_authority = azure_authority(cfg_host(cfg));
+				log_info("authenticating as Microsoft Entra ID service principal %s of tenant %s (azure-client-secret)",
+						 cfg->dbx[DA_AZURE_CLIENT_ID], cfg->dbx[DA_AZURE_TENANT_ID]);
+			}
+			break;
+		case AUTH_CLI:
+			{
+				char	   *cli = command_find(cfg->dbx[DA_CLI_PATH] ? cfg->dbx[DA_CLI_PATH] : "databricks");
+
+				if (cli == NULL)
+				{
+					log_error("auth_type is \"databricks-cli\" but the Databricks CLI was not found%s%s",
+							  cfg->dbx[DA_CLI_PATH] ? " at " : " on PATH",
+							  cfg->dbx[DA_CLI_PATH] ? cfg->dbx[DA_CLI_PATH] : "");
+					log_hint("install it (docs.databricks.com/dev-tools/cli/install) and run \"databricks auth login --host %s\", or set DATABRICKS_CLI_PATH",
+							 cfg_host(cfg));
+					return EXIT_USAGE;
+				}
+				set_str(&cfg->dbx[DA_CLI_PATH], cli);
+				log_info("authenticating with the login of the Databricks CLI %s (databricks-cli)", cli);
+				break;
+			}
 		case AUTH_NONE:
-			log_error("no Databricks credentials configured");
-			log_hint("set DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET for a service principal, or DATABRICKS_TOKEN");
-			return EXIT_USAGE;
+			break;
 	}
+	if (missing != NULL)
+	{
+		log_error("auth_type \"%s\" needs %s, which is not set", auth_kind_name(cfg->auth), missing);
+		log_hint("%s", hint);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < lengthof(secrets); i++)
+		if (secrets[i] != keep)
+			drop_attr(cfg, secrets[i]);
+	if (cfg->auth != AUTH_ENV_OIDC)
+	{
+		secret_free(cfg->oidc_token);
+		cfg->oidc_token = NULL;
+	}
+	return EXIT_OK;
+}
+
+static int
+resolve_databricks(config *cfg)
+{
+	char	   *host;
+	int			rc;
+
+	if ((rc = gather_databricks(cfg)) != EXIT_OK)
+		return rc;
+	if (cfg_host(cfg) == NULL)
+	{
+		log_error("no Databricks workspace host configured");
+		log_hint("set DATABRICKS_HOST or add \"host\" to the profile \"%s\"",
+				 cfg->profile ? cfg->profile : "DEFAULT");
+		return EXIT_USAGE;
+	}
+	if ((rc = normalize_host(cfg_host(cfg), &host)) != EXIT_OK)
+		return rc;
+	set_str(&cfg->dbx[DA_HOST], host);
+
+	/* the identity token of env-oidc, from the variable the settings name */
+	cfg->oidc_token = take_secret_env(cfg->dbx[DA_OIDC_TOKEN_ENV] ? cfg->dbx[DA_OIDC_TOKEN_ENV] :
+									  DEFAULT_OIDC_ENV);
+	if ((rc = choose_auth(cfg)) != EXIT_OK || (rc = check_auth(cfg)) != EXIT_OK)
+		return rc;
 
 	/* connection security: require or stricter, never weaker */
 	if (cfg->sslmode == NULL)
@@ -734,7 +1116,9 @@ config_resolve(config *cfg)
 		(rc = resolve_duration_env(&cfg->lock_timeout_ms, "LAKETS_LOCK_TIMEOUT",
 								   30000, 1, "lock timeout")) != EXIT_OK ||
 		(rc = resolve_duration_env(&cfg->retry_delay_ms, "LAKETS_RETRY_DELAY",
-								   500, 1, "retry delay")) != EXIT_OK)
+								   500, 1, "retry delay")) != EXIT_OK ||
+		(rc = resolve_duration_env(&cfg->start_timeout_ms, "LAKETS_START_TIMEOUT",
+								   10 * 60000, 1000, "start timeout")) != EXIT_OK)
 		return rc;
 	if (cfg->http_timeout_ms < 100 || cfg->connect_timeout_ms < 1000)
 	{
@@ -767,14 +1151,16 @@ config_resolve(config *cfg)
 void
 config_free(config *cfg)
 {
-	free(cfg->host);
-	free(cfg->client_id);
-	secret_free(cfg->client_secret);
-	secret_free(cfg->token);
-	free(cfg->auth_type);
+	int			a;
+
+	for (a = 0; a < DA_COUNT; a++)
+		drop_attr(cfg, (enum dbx_attr) a);
+	secret_free(cfg->oidc_token);
+	free(cfg->azure_authority);
 	free(cfg->profile);
 	free(cfg->config_file);
 	free(cfg->target_name);
+	free(cfg->branch);
 	free(cfg->dbname);
 	free(cfg->conninfo);
 	free(cfg->role);

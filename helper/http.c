@@ -1,89 +1,49 @@
 /*
  * http.c
- *		libcurl with retries for lakets-helper.
+ *		libcurl for lakets-helper.
  *
  * One easy handle is kept for the life of the process so consecutive
  * calls reuse the TLS connection.  Every request: https only, peer and
- * host verification on (the only knob is the CA bundle), no redirects,
- * a connect and a total timeout bounded by the run's deadline, and a
- * 1 MiB cap on the answer.  Connection errors, 429 and 5xx are retried
- * with exponential backoff and jitter (Retry-After wins when present);
- * 400, 401, 403 and 404 are final.
+ * host verification on (the only knob is the CA bundle), no redirects (a
+ * redirect answer is reported as such), a connect and a total timeout
+ * bounded by the run's deadline, and a 1 MiB cap on the answer.
+ * Connection errors, 429 and 5xx are retried by the one retry loop
+ * (retry.c), with the server's Retry-After when it sends one (libcurl
+ * parses it); 3xx and other 4xx are final.
  *
- * Authorization headers are built by the callers in wiped buffers; the
- * copies libcurl makes of header lines are wiped here before freeing.
+ * Credentials go to libcurl as what they are (CURLOPT_XOAUTH2_BEARER,
+ * CURLOPT_USERNAME and CURLOPT_PASSWORD) and libcurl writes the
+ * Authorization header; its own copies are beyond our reach, ours are
+ * wiped.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "http.h"
 #include "report.h"
+#include "retry.h"
 
-#define RETRY_CAP_MS		30000
 #define RETRY_AFTER_MAX_MS	3600000
-
-typedef struct transfer
-{
-	http_response *resp;
-} transfer;
 
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	transfer   *t = arg;
+	http_response *resp = arg;
 	size_t		n = size * nmemb;
 
-	if (t->resp->body.len + n > HTTP_MAX_RESPONSE)
+	if (resp->body.len + n > HTTP_MAX_RESPONSE)
 	{
-		t->resp->too_large = true;
+		resp->too_large = true;
 		return 0;				/* makes libcurl fail with CURLE_WRITE_ERROR */
 	}
-	strbuf_append(&t->resp->body, data, n);
-	return n;
-}
-
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	transfer   *t = arg;
-	size_t		n = size * nmemb;
-	char		line[256];
-	char	   *v;
-
-	if (n < 12 || n >= sizeof(line) || strncasecmp(data, "Retry-After:", 12) != 0)
-		return n;
-	memcpy(line, data, n);
-	line[n] = '\0';
-	v = line + 12;
-	v[strcspn(v, "\r\n")] = '\0';
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v >= '0' && *v <= '9')
-	{
-		long		secs;
-
-		if (parse_int(v, 0, RETRY_AFTER_MAX_MS / 1000, &secs))
-			t->resp->retry_after_ms = secs * 1000;
-	}
-	else
-	{
-		/* an HTTP-date */
-		time_t		when = curl_getdate(v, NULL);
-
-		if (when > 0)
-		{
-			int64_t		ms = ((int64_t) when - (int64_t) time(NULL)) * 1000;
-
-			t->resp->retry_after_ms = ms < 0 ? 0 : ms > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : ms;
-		}
-	}
+	strbuf_append(&resp->body, data, n);
 	return n;
 }
 
@@ -121,23 +81,19 @@ http_cleanup(http_client *c)
 }
 
 void
-http_response_free(http_response *resp)
+http_response_init(http_response *resp)
 {
-	strbuf_free(&resp->body);
-	resp->status = 0;
-	resp->too_large = false;
+	memset(resp, 0, sizeof(*resp));
+	strbuf_init(&resp->body);
 	resp->retry_after_ms = -1;
 }
 
-static void
-free_headers_wiped(struct curl_slist *h)
+void
+http_response_free(http_response *resp)
 {
-	struct curl_slist *p;
-
-	for (p = h; p; p = p->next)
-		if (p->data)
-			explicit_bzero(p->data, strlen(p->data));
-	curl_slist_free_all(h);
+	strbuf_free(&resp->body);
+	free(resp->location);
+	http_response_init(resp);
 }
 
 static bool
@@ -167,21 +123,45 @@ retryable_status(long status)
 	return status == 429 || (status >= 500 && status <= 599);
 }
 
-static const char *
-fmt_secs(char *buf, size_t size, int64_t ms)
+/* What the answer says besides its body: status, Retry-After, redirect. */
+static void
+read_answer(CURL *curl, http_response *resp)
 {
-	snprintf(buf, size, "%.1fs", (double) ms / 1000.0);
-	return buf;
+	curl_off_t	retry_after = 0;
+	char	   *location = NULL;
+
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	/* seconds, from a number or an HTTP-date; 0 when absent */
+	if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+		retry_after > 0)
+		resp->retry_after_ms = retry_after > RETRY_AFTER_MAX_MS / 1000 ?
+			RETRY_AFTER_MAX_MS : (int64_t) retry_after * 1000;
+	if (resp->status >= 300 && resp->status < 400 &&
+		curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+	{
+		char		buf[256];
+
+		sanitize_text(buf, sizeof(buf), location, strlen(location));
+		resp->location = xstrdup(buf);
+	}
+}
+
+static void
+add_header(struct curl_slist **headers, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(*headers, line);
+
+	if (h == NULL)
+		xmalloc((size_t) -1);	/* reports out of memory */
+	*headers = h;
 }
 
 /* One attempt; returns the libcurl result. */
 static CURLcode
-perform_once(http_client *c, const char *method, const char *url,
-			 struct curl_slist *headers, const char *body,
-			 http_response *resp, char *errbuf)
+perform_once(http_client *c, const http_req *req, const char *url,
+			 struct curl_slist *headers, http_response *resp, char *errbuf)
 {
 	CURL	   *curl = c->curl;
-	transfer	t;
 	int64_t		left = deadline_left_ms(c->dl);
 	int64_t		timeout = c->cfg->http_timeout_ms;
 	CURLcode	rc;
@@ -191,7 +171,6 @@ perform_once(http_client *c, const char *method, const char *url,
 	if (timeout < 1)
 		timeout = 1;
 
-	t.resp = resp;
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -211,87 +190,81 @@ perform_once(http_client *c, const char *method, const char *url,
 	curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, HELPER_NAME "/" HELPER_VERSION);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	if (req->bearer)
+	{
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BEARER);
+		curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, req->bearer);
+	}
+	else if (req->user)
+	{
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, req->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, req->password ? req->password : "");
+	}
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	if (strcmp(method, "GET") == 0)
+	if (strcmp(req->method, "GET") == 0)
 		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
 	else
 	{
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-		/* not copied by libcurl: stays in our buffer */
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) (body ? strlen(body) : 0));
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
+		/* not copied by libcurl: stays in the caller's buffer */
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) (req->body ? strlen(req->body) : 0));
 	}
 
 	errbuf[0] = '\0';
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+		read_answer(curl, resp);
+	/* the secrets handed over are not needed by the handle any more */
+	curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, NULL);
+	curl_easy_setopt(curl, CURLOPT_PASSWORD, NULL);
 	return rc;
 }
 
 int
-http_request(http_client *c, const char *method, const char *path,
-			 const char *authz, const char *content_type,
-			 const char *body, http_response *resp)
+http_request(http_client *c, const http_req *req, http_response *resp)
 {
+	const char *base = req->base ? req->base : cfg_host(c->cfg);
 	struct curl_slist *headers = NULL;
-	char	   *url = xasprintf("%s%s", c->cfg->host, path);
+	char	   *url = xasprintf("%s%s", base, req->path);
+	char	   *what = xasprintf("%s %s", req->method, req->path);
 	char		errbuf[CURL_ERROR_SIZE];
-	char		sbuf[32];
-	int			max_attempts = c->cfg->retries + 1;
-	int			attempt;
+	retry_state r;
 	int			result = EXIT_CONN;
 
-	strbuf_init(&resp->body);
-	resp->status = 0;
-	resp->too_large = false;
-	resp->retry_after_ms = -1;
-
-	headers = curl_slist_append(headers, "Accept: application/json");
-	headers = curl_slist_append(headers, "Expect:");
-	if (content_type)
+	http_response_init(resp);
+	add_header(&headers, "Accept: application/json");
+	add_header(&headers, "Expect:");
+	if (req->content_type)
 	{
-		char	   *h = xasprintf("Content-Type: %s", content_type);
+		char	   *h = xasprintf("Content-Type: %s", req->content_type);
 
-		headers = curl_slist_append(headers, h);
+		add_header(&headers, h);
 		free(h);
 	}
-	if (authz)
-	{
-		strbuf		h;
 
-		strbuf_init(&h);
-		strbuf_appends(&h, "Authorization: ");
-		strbuf_appends(&h, authz);
-		headers = curl_slist_append(headers, h.data);
-		strbuf_free(&h);
-	}
-	if (headers == NULL)
-		xmalloc((size_t) -1);	/* reports out of memory */
-
-	for (attempt = 1;; attempt++)
+	retry_start(&r, c->cfg->retries, c->cfg->retry_delay_ms, c->dl);
+	for (;;)
 	{
 		int64_t		start = now_ms();
 		CURLcode	rc;
-		int64_t		delay;
-		int64_t		left;
 		char		reason[CURL_ERROR_SIZE + 64];
+		retry_verdict v;
 
 		http_response_free(resp);
 		if (deadline_passed(c->dl))
 		{
-			log_error("%s %s: deadline exceeded", method, path);
-			log_hint("raise --deadline, or check the network path to %s", c->cfg->host);
+			log_error("%s: deadline exceeded", what);
+			log_hint("raise --deadline, or check the network path to %s", base);
 			break;
 		}
-		rc = perform_once(c, method, url, headers, body, resp, errbuf);
-		log_debug("%s %s -> %s%ld (%lld ms)", method, path,
+		rc = perform_once(c, req, url, headers, resp, errbuf);
+		log_debug("%s -> %s%ld (%lld ms)", what,
 				  rc == CURLE_OK ? "HTTP " : "error ", rc == CURLE_OK ? resp->status : (long) rc,
 				  (long long) (now_ms() - start));
 
@@ -302,20 +275,18 @@ http_request(http_client *c, const char *method, const char *path,
 		}
 		if (rc != CURLE_OK && stop_requested)
 		{
-			log_error("%s %s: interrupted", method, path);
+			result = log_cancelled(what);
 			break;
 		}
 		if (rc != CURLE_OK && resp->too_large)
 		{
-			log_error("%s %s: response too large (more than %d bytes)",
-					  method, path, HTTP_MAX_RESPONSE);
+			log_error("%s: response too large (more than %d bytes)", what, HTTP_MAX_RESPONSE);
 			log_detail("The service answered with more data than any valid response holds.");
 			break;
 		}
 		if (rc != CURLE_OK && !retryable_curl_error(rc))
 		{
-			log_error("could not reach %s: %s", c->cfg->host,
-					  errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			log_error("could not reach %s: %s", base, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 			if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 				rc == CURLE_SSL_CERTPROBLEM)
 				log_hint("the server certificate is not trusted; for a private CA use --cacert or LAKETS_CA_BUNDLE");
@@ -327,41 +298,66 @@ http_request(http_client *c, const char *method, const char *path,
 			snprintf(reason, sizeof(reason), "HTTP %ld", resp->status);
 		else
 			snprintf(reason, sizeof(reason), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-
-		delay = backoff_ms(attempt, c->cfg->retry_delay_ms, RETRY_CAP_MS);
-		if (rc == CURLE_OK && resp->retry_after_ms >= 0)
-			delay = resp->retry_after_ms;
-		left = deadline_left_ms(c->dl);
-
-		if (attempt >= max_attempts || delay >= left)
+		v = retry_wait(&r, rc == CURLE_OK ? resp->retry_after_ms : -1, what, reason);
+		if (v == RETRY_AGAIN)
+			continue;
+		if (v == RETRY_STOPPED)
+			result = log_cancelled(what);
+		else if (rc == CURLE_OK)
+			result = EXIT_OK;	/* caller reports the status */
+		else
 		{
-			if (attempt < max_attempts)
-				log_warning("%s %s: %s; retrying in %s would pass the deadline",
-							method, path, reason, fmt_secs(sbuf, sizeof(sbuf), delay));
-			if (rc == CURLE_OK)
-				result = EXIT_OK;	/* caller reports the status */
-			else
-			{
-				log_error("could not reach %s: %s", c->cfg->host, reason);
-				log_detail("Gave up after %d attempt%s.", attempt, attempt == 1 ? "" : "s");
-			}
-			break;
+			log_error("could not reach %s: %s", base, reason);
+			log_detail("Gave up after %d attempt%s.", r.attempt, r.attempt == 1 ? "" : "s");
 		}
-		log_warning("%s %s: %s; retrying in %s (attempt %d of %d)",
-					method, path, reason, fmt_secs(sbuf, sizeof(sbuf), delay),
-					attempt + 1, max_attempts);
-		if (!sleep_ms(delay))
-		{
-			log_error("%s %s: interrupted", method, path);
-			break;
-		}
+		break;
 	}
 
-	free_headers_wiped(headers);
+	curl_slist_free_all(headers);
 	free(url);
+	free(what);
 	if (result != EXIT_OK)
 		http_response_free(resp);
 	return result;
+}
+
+void
+http_form_add(strbuf *form, const char *key, const char *value)
+{
+	char	   *esc = curl_easy_escape(NULL, value, 0);
+
+	if (esc == NULL)
+		xmalloc((size_t) -1);	/* reports out of memory */
+	if (form->len > 0)
+		strbuf_appends(form, "&");
+	strbuf_appends(form, key);
+	strbuf_appends(form, "=");
+	strbuf_appends(form, esc);
+	explicit_bzero(esc, strlen(esc));
+	curl_free(esc);
+}
+
+bool
+http_token_refused(const http_response *resp)
+{
+	static const char *const says[] = {
+		"expired", "invalid access token", "invalid token", "token is invalid",
+		"invalid bearer token", NULL
+	};
+	char		text[300];
+	int			i;
+
+	if (resp->status == 401)
+		return true;
+	if (resp->status != 403)
+		return false;
+	http_error_text(resp->body.data, resp->body.len, text, sizeof(text));
+	for (i = 0; text[i]; i++)
+		text[i] = (char) tolower((unsigned char) text[i]);
+	for (i = 0; says[i]; i++)
+		if (strstr(text, says[i]) != NULL)
+			return true;
+	return false;
 }
 
 void
@@ -404,20 +400,31 @@ http_error_text(const char *body, size_t len, char *out, size_t outsize)
 
 int
 http_fail(const http_response *resp, const char *what,
-		  const char *hint_401, const char *hint_403)
+		  const char *hint_token, const char *hint_403)
 {
 	char		text[300];
 
+	if (resp->status >= 300 && resp->status < 400)
+	{
+		/* a login page or a proxy: the URL is not the workspace's API */
+		log_error("%s: the server answered with a redirect (HTTP %ld) to %s", what,
+				  resp->status, resp->location ? resp->location : "an unknown place");
+		log_detail("Databricks APIs do not redirect; the URL is probably not the workspace URL.");
+		log_hint("set DATABRICKS_HOST to the workspace URL, such as https://dbc-a1b2345c-d6e7.cloud.databricks.com");
+		return EXIT_USAGE;
+	}
 	http_error_text(resp->body.data, resp->body.len, text, sizeof(text));
 	log_error("%s: HTTP %ld", what, resp->status);
 	if (text[0])
 		log_detail("%s", text);
+	if (http_token_refused(resp))
+	{
+		if (hint_token)
+			log_hint("%s", hint_token);
+		return EXIT_AUTH;
+	}
 	switch (resp->status)
 	{
-		case 401:
-			if (hint_401)
-				log_hint("%s", hint_401);
-			return EXIT_AUTH;
 		case 403:
 			log_hint("%s", hint_403 ? hint_403 :
 					 "the identity lacks a permission; see \"Authentication & permissions\" in docs/helper.md");
@@ -428,6 +435,31 @@ http_fail(const http_response *resp, const char *what,
 		default:
 			return EXIT_CONN;
 	}
+}
+
+/*
+ * json-c keeps the last string it parsed in a scratch buffer of the
+ * tokener, and grows that buffer with realloc(), which frees the old block
+ * unwiped.  It offers no call to wipe it, and its struct will become
+ * opaque, so we use public calls only: before the real parse, a string of
+ * len spaces sizes the buffer for any string the body can hold (so it
+ * never grows, never leaves a copy behind); after it, the same string
+ * overwrites whatever the body left there.
+ */
+static void
+tokener_fill(json_tokener *tok, size_t len)
+{
+	char	   *spaces = xmalloc(len + 2);
+	json_object *o;
+
+	spaces[0] = '"';
+	memset(spaces + 1, ' ', len);
+	spaces[len + 1] = '"';
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, spaces, (int) len + 2);
+	json_object_put(o);
+	json_tokener_reset(tok);
+	free(spaces);
 }
 
 json_object *
@@ -441,7 +473,8 @@ http_parse_json(const char *body, size_t len)
 		return NULL;
 	tok = json_tokener_new_ex(32);
 	if (tok == NULL)
-		return NULL;
+		xmalloc((size_t) -1);	/* reports out of memory */
+	tokener_fill(tok, len);
 	o = json_tokener_parse_ex(tok, body, (int) len);
 	if (o != NULL && json_tokener_get_error(tok) == json_tokener_success)
 	{
@@ -463,13 +496,7 @@ http_parse_json(const char *body, size_t len)
 		json_wipe_put(o);
 		o = NULL;
 	}
-	/*
-	 * The tokener's scratch buffer holds the last string it parsed, which
-	 * may be a token.  Its struct is public in the json-c versions we build
-	 * against; wipe the buffer before freeing it.
-	 */
-	if (tok->pb && tok->pb->buf)
-		explicit_bzero(tok->pb->buf, (size_t) tok->pb->size);
+	tokener_fill(tok, len);
 	json_tokener_free(tok);
 	return o;
 }

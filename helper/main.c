@@ -68,6 +68,8 @@ usage(void)
 	printf("\nLakebase target (one of; without any, plain PostgreSQL via libpq settings):\n");
 	printf("  -p, --project=ID           Autoscaling project: default branch, read-write\n"
 		   "                             endpoint                      [LAKETS_PROJECT]\n");
+	printf("  -b, --branch=ID            with --project: this branch, not the default\n"
+		   "                                                            [LAKETS_BRANCH]\n");
 	printf("  -e, --endpoint=NAME        projects/<p>/branches/<b>/endpoints/<e>\n"
 		   "                                                 [LAKETS_LAKEBASE_ENDPOINT]\n");
 	printf("  -i, --instance=NAME        Provisioned database instance [LAKETS_INSTANCE]\n");
@@ -77,10 +79,15 @@ usage(void)
 	printf("      --profile=NAME         profile in the config file (default DEFAULT)\n"
 		   "                                                [DATABRICKS_CONFIG_PROFILE]\n");
 	printf("      --config-file=PATH     default ~/.databrickscfg [DATABRICKS_CONFIG_FILE]\n");
-	printf("      --auth-type=TYPE       oauth-m2m or pat          [DATABRICKS_AUTH_TYPE]\n");
+	printf("      --auth-type=TYPE       oauth-m2m, pat, env-oidc, file-oidc,\n"
+		   "                             azure-client-secret or databricks-cli\n"
+		   "                                                     [DATABRICKS_AUTH_TYPE]\n");
 	printf("      --cacert=FILE          CA bundle for HTTPS to Databricks [LAKETS_CA_BUNDLE]\n");
 	printf("  Secrets come only from the environment or the profile, never from options:\n"
-		   "  DATABRICKS_CLIENT_SECRET (OAuth M2M) or DATABRICKS_TOKEN (personal access token).\n");
+		   "  DATABRICKS_CLIENT_SECRET (oauth-m2m), DATABRICKS_TOKEN (pat), the identity\n"
+		   "  token in DATABRICKS_OIDC_TOKEN (env-oidc) or DATABRICKS_OIDC_TOKEN_FILEPATH\n"
+		   "  (file-oidc), ARM_CLIENT_SECRET (azure-client-secret).  The profile is read\n"
+		   "  only if named, or if neither a host nor a credential is set otherwise.\n");
 	printf("\nConnection:\n");
 	printf("  -d, --dbname=NAME          database (Lakebase default databricks_postgres;\n"
 		   "                             plain mode: a name or conninfo) [LAKETS_DBNAME]\n");
@@ -98,6 +105,8 @@ usage(void)
 	printf("      --http-timeout=DUR     per HTTP request (30s)      [LAKETS_HTTP_TIMEOUT]\n");
 	printf("      --deadline=DUR         whole run, each repetition (15min; 0 = none)\n"
 		   "                                                          [LAKETS_DEADLINE]\n");
+	printf("      --start-timeout=DUR    wait for a Lakebase endpoint or instance that is\n"
+		   "                             starting (10min)      [LAKETS_START_TIMEOUT]\n");
 	printf("      --retries=N            retries after connection errors, HTTP 429 and\n"
 		   "                             5xx (4)                       [LAKETS_RETRIES]\n");
 	printf("      --retry-delay=DUR      first backoff, doubled each retry, with jitter\n"
@@ -107,6 +116,8 @@ usage(void)
 		   "                             credential each time\n");
 	printf("      --count=N              with --every: stop after N runs\n");
 	printf("      --json                 one JSON object per line on standard output\n");
+	printf("      --partial-ok           exit 0 instead of 5 on a partial success (for\n"
+		   "                             schedulers without a list of success codes)\n");
 	printf("  -v, --verbose              more messages on stderr (twice: every request)\n");
 	printf("  -V, --version              print the version and exit\n");
 	printf("  -h, --help                 show this help and exit\n");
@@ -117,10 +128,14 @@ usage(void)
 	printf("  %d  usage or configuration error\n", EXIT_USAGE);
 	printf("  %d  authentication or permission error (HTTP 401/403, Postgres login refused)\n", EXIT_AUTH);
 	printf("  %d  connection error: network, TLS, timeout, deadline, server error (5xx\n"
-		   "     after retries) or a malformed answer\n", EXIT_CONN);
+		   "     after retries), a malformed answer, or a Lakebase endpoint or instance\n"
+		   "     that is disabled, stopped or did not start in time\n", EXIT_CONN);
 	printf("  %d  partial success: lakets recorded a run job as partial or skipped, or\n"
 		   "     sent a WARNING; check found no lakets extension; or with --every some\n"
-		   "     runs failed\n", EXIT_PARTIAL);
+		   "     runs failed (0 with --partial-ok)\n", EXIT_PARTIAL);
+	printf("  %d  cancelled on request: SIGINT or SIGTERM arrived during a statement,\n"
+		   "     a connection or a request (between --every runs: the runs' status)\n",
+		   EXIT_CANCELLED);
 	printf("\nSee docs/helper.md for authentication, permissions and scheduling examples.\n");
 }
 
@@ -138,7 +153,7 @@ usage_error(const char *fmt, const char *arg)
 static void
 on_signal(int signo)
 {
-	stop_requested = 1;
+	stop_requested = signo;
 }
 
 static int
@@ -261,7 +276,7 @@ run_once(context *ctx)
 
 				memset(&c, 0, sizeof(c));
 				c.mode = target_kind_name(cfg->target);
-				c.auth = !lakebase ? "libpq" : cfg->auth == AUTH_PAT ? "pat" : "oauth-m2m";
+				c.auth = lakebase ? auth_kind_name(cfg->auth) : "libpq";
 				c.target = ctx->target.endpoint ? ctx->target.endpoint : ctx->target.instance;
 				c.ssl = ssl;
 				rc = session_check(&s, &c, &keep);
@@ -313,6 +328,8 @@ run_repeatedly(context *ctx)
 			good++;
 		else
 			last_bad = rc;
+		if (rc == EXIT_CANCELLED)
+			return rc;
 		if (rc == EXIT_USAGE || rc == EXIT_AUTH)
 		{
 			log_error("stopping repetition after run %ld: the error will not go away by itself", runs);
@@ -345,6 +362,7 @@ main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{"project", required_argument, NULL, 'p'},
+		{"branch", required_argument, NULL, 'b'},
 		{"endpoint", required_argument, NULL, 'e'},
 		{"instance", required_argument, NULL, 'i'},
 		{"host", required_argument, NULL, 'H'},
@@ -368,6 +386,8 @@ main(int argc, char **argv)
 		{"every", required_argument, NULL, 16},
 		{"count", required_argument, NULL, 17},
 		{"json", no_argument, NULL, 18},
+		{"partial-ok", no_argument, NULL, 19},
+		{"start-timeout", required_argument, NULL, 20},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -393,7 +413,7 @@ main(int argc, char **argv)
 
 	/* "+": options end at the command, as in "git"; ":": we report errors */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:e:i:H:d:U:vVh", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:p:b:e:i:H:d:U:vVh", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -405,13 +425,17 @@ main(int argc, char **argv)
 				free(cfg->target_name);
 				cfg->target_name = xstrdup(optarg);
 				break;
+			case 'b':
+				free(cfg->branch);
+				cfg->branch = xstrdup(optarg);
+				break;
 			case 'H':
-				free(cfg->host);
-				cfg->host = xstrdup(optarg);
+				free(cfg->dbx[DA_HOST]);
+				cfg->dbx[DA_HOST] = xstrdup(optarg);
 				break;
 			case 1:
-				free(cfg->client_id);
-				cfg->client_id = xstrdup(optarg);
+				free(cfg->dbx[DA_CLIENT_ID]);
+				cfg->dbx[DA_CLIENT_ID] = xstrdup(optarg);
 				break;
 			case 2:
 				free(cfg->profile);
@@ -424,8 +448,8 @@ main(int argc, char **argv)
 				cfg->config_file_explicit = true;
 				break;
 			case 4:
-				free(cfg->auth_type);
-				cfg->auth_type = xstrdup(optarg);
+				free(cfg->dbx[DA_AUTH_TYPE]);
+				cfg->dbx[DA_AUTH_TYPE] = xstrdup(optarg);
 				break;
 			case 5:
 				free(cfg->cacert);
@@ -488,6 +512,12 @@ main(int argc, char **argv)
 			case 18:
 				cfg->json = true;
 				break;
+			case 19:
+				cfg->partial_ok = true;
+				break;
+			case 20:
+				rc = set_duration(&cfg->start_timeout_ms, optarg, "--start-timeout", 1000);
+				break;
 			case 'v':
 				log_verbosity++;
 				break;
@@ -520,7 +550,7 @@ main(int argc, char **argv)
 					free(name);
 					if (strncmp(argv[optind - 1], "--client-secret", 15) == 0 ||
 						strncmp(argv[optind - 1], "--token", 7) == 0)
-						log_hint("secrets are read only from DATABRICKS_CLIENT_SECRET, DATABRICKS_TOKEN or a profile");
+						log_hint("secrets are read only from the environment (DATABRICKS_CLIENT_SECRET, DATABRICKS_TOKEN ...) or a profile");
 					break;
 				}
 		}
@@ -625,6 +655,11 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (rc == EXIT_PARTIAL && cfg->partial_ok)
+	{
+		log_info("partial success reported as exit status 0 (--partial-ok)");
+		rc = EXIT_OK;
+	}
 	auth_state_free(&ctx.auth);
 	lakebase_target_free(&ctx.target);
 	if (ctx.sql)

@@ -78,6 +78,13 @@ log_msg(enum log_level level, const char *fmt,...)
 	explicit_bzero(buf, sizeof(buf));
 }
 
+int
+log_cancelled(const char *what)
+{
+	log_error("%s: cancelled on request (%s)", what, stop_signal_name());
+	return EXIT_CANCELLED;
+}
+
 void
 sanitize_text(char *buf, size_t bufsize, const char *src, size_t len)
 {

@@ -34,6 +34,12 @@ extern void log_msg(enum log_level level, const char *fmt,...)
 #define log_detail(...)		log_msg(LOG_DETAIL, __VA_ARGS__)
 #define log_hint(...)		log_msg(LOG_HINT, __VA_ARGS__)
 
+/*
+ * Report that what was stopped because SIGINT or SIGTERM asked us to
+ * ("<what>: cancelled on request (SIGTERM)"); returns EXIT_CANCELLED.
+ */
+extern int	log_cancelled(const char *what);
+
 /* Copy untrusted text (server messages) into buf, printable and bounded. */
 extern void sanitize_text(char *buf, size_t bufsize, const char *src, size_t len);
 

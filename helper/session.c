@@ -2,29 +2,38 @@
  * session.c
  *		libpq connection and statement execution for lakets-helper.
  *
- * A connection gets application_name lakets-helper, a connect timeout,
- * TCP keepalives, and after login statement_timeout and lock_timeout (set
- * with set_config() rather than the "options" startup parameter, which
- * connection poolers reject).  statement_timeout never exceeds what is
- * left of the run's deadline.  Statements are sent asynchronously and
- * waited for with poll(), so a silent server or a signal leads to a
- * cancel request instead of a hang.
+ * A connection gets fallback_application_name lakets-helper (PGAPPNAME or
+ * an application_name in the connection string win), TCP keepalives, and
+ * after login statement_timeout and lock_timeout (set with set_config()
+ * rather than the "options" startup parameter, which connection poolers
+ * reject).  statement_timeout never exceeds what is left of the run's
+ * deadline.
  *
- * Connection failures are retried with backoff; authentication and
- * configuration failures are not.  libpq reports connection failures as
- * text only, so they are classified by the messages PostgreSQL sends.
+ * Connecting is asynchronous (PQconnectStartParams and PQconnectPoll with
+ * poll()), so a stop request ends it at once and --connect-timeout bounds
+ * the whole attempt.  A failed attempt is classified without reading
+ * English text: by the SQLSTATE of the server's refusal (libpq puts it in
+ * the message in verbose mode), by PQconnectionNeedsPassword(), or by the
+ * phase it failed in (no TCP connection: worth retrying; the TLS
+ * handshake: not).  Statements are sent asynchronously too and waited for
+ * with poll(), so a silent server or a signal leads to a cancel request
+ * instead of a hang.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "retry.h"
 #include "session.h"
 
-#define RETRY_CAP_MS	30000
 #define CANCEL_GRACE_MS 5000
+#define POLL_TICK_MS	200
 
 static const char *
 first_line(const char *msg, char *buf, size_t size)
@@ -38,34 +47,141 @@ first_line(const char *msg, char *buf, size_t size)
 	return buf;
 }
 
+static bool
+is_sqlstate_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
 /*
- * Decide what a failed connection attempt means.  Returns EXIT_CONN for
- * something worth retrying, or the final exit code.
+ * In verbose mode libpq writes a server's error as "FATAL:  28P01:
+ * message".  Take the SQLSTATE out of the first line of msg into sqlstate
+ * ("" if there is none) and the line without it into line.
+ */
+static void
+split_sqlstate(const char *msg, char sqlstate[6], char *line, size_t size)
+{
+	char	   *p;
+
+	first_line(msg, line, size);
+	sqlstate[0] = '\0';
+	for (p = strstr(line, ":  "); p != NULL; p = strstr(p + 1, ":  "))
+	{
+		char	   *code = p + 3;
+		int			i;
+
+		for (i = 0; i < 5 && is_sqlstate_char(code[i]); i++)
+			;
+		if (i == 5 && code[5] == ':' && code[6] == ' ')
+		{
+			memcpy(sqlstate, code, 5);
+			sqlstate[5] = '\0';
+			memmove(code, code + 7, strlen(code + 7) + 1);
+			return;
+		}
+	}
+}
+
+/* Where a connection attempt got to before it failed. */
+enum connect_phase
+{
+	PHASE_NETWORK,				/* no connection to the server yet */
+	PHASE_TLS,					/* TLS (or GSS) negotiation */
+	PHASE_STARTUP				/* authentication and startup */
+};
+
+static enum connect_phase
+phase_of(ConnStatusType st)
+{
+	switch (st)
+	{
+		case CONNECTION_SSL_STARTUP:
+		case CONNECTION_GSS_STARTUP:
+			return PHASE_TLS;
+		case CONNECTION_AWAITING_RESPONSE:
+		case CONNECTION_AUTH_OK:
+		case CONNECTION_SETENV:
+		case CONNECTION_CHECK_WRITABLE:
+		case CONNECTION_CONSUME:
+		case CONNECTION_CHECK_TARGET:
+		case CONNECTION_CHECK_STANDBY:
+			return PHASE_STARTUP;
+		default:
+			return PHASE_NETWORK;
+	}
+}
+
+/*
+ * Decide what a failed connection attempt means.  Returns the exit code,
+ * and in *retry whether another attempt may succeed.
  */
 static int
-classify_connect_error(const char *msg, bool *retry)
+classify_connect_error(PGconn *conn, const char *sqlstate, enum connect_phase phase,
+					   bool *retry)
 {
-	static const char *const auth_markers[] = {
-		"authentication failed", "no pg_hba.conf entry", "pg_hba.conf rejects",
-		"role \"", "permission denied", "not permitted to log in",
-		"password is expired", NULL
-	};
-	int			i;
-
 	*retry = false;
-	for (i = 0; auth_markers[i]; i++)
-		if (strstr(msg, auth_markers[i]) != NULL)
+	if (sqlstate[0] != '\0')
+	{
+		/* 28000 invalid_authorization_specification (pg_hba, no such role, no login), 28P01 */
+		if (strncmp(sqlstate, "28", 2) == 0 || strcmp(sqlstate, "42501") == 0)
 			return EXIT_AUTH;
-	if (strstr(msg, "database \"") != NULL && strstr(msg, "does not exist") != NULL)
-		return EXIT_USAGE;
-	if (strstr(msg, "invalid ") != NULL && strstr(msg, "connection option") != NULL)
-		return EXIT_USAGE;
-	if (strstr(msg, "server does not support SSL") != NULL ||
-		strstr(msg, "certificate verify failed") != NULL ||
-		strstr(msg, "root certificate file") != NULL)
+		if (strcmp(sqlstate, "3D000") == 0)
+			return EXIT_USAGE;	/* the database does not exist */
+		/* 53300 too_many_connections, 57P03 cannot_connect_now, 57P01 shutdown, 08... */
+		*retry = strncmp(sqlstate, "53", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0 ||
+			strncmp(sqlstate, "08", 2) == 0;
 		return EXIT_CONN;
-	*retry = true;
+	}
+	if (PQconnectionNeedsPassword(conn))
+		return EXIT_AUTH;
+	/* TLS refused or not verifiable: the same next time */
+	*retry = phase != PHASE_TLS;
 	return EXIT_CONN;
+}
+
+/* The root certificate file libpq reads for verify-ca/verify-full. */
+static bool
+root_cert_missing(PGconn *conn, const char *sslmode)
+{
+	PQconninfoOption *opts;
+	PQconninfoOption *o;
+	const char *root = NULL;
+	char	   *dflt = NULL;
+	bool		missing;
+	struct stat st;
+
+	if (sslmode == NULL || strncmp(sslmode, "verify-", 7) != 0)
+		return false;
+	opts = PQconninfo(conn);
+	for (o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "sslrootcert") == 0 && o->val && o->val[0])
+			root = o->val;
+	if (root == NULL)
+	{
+		struct passwd *pw = getpwuid(geteuid());
+
+		dflt = pw ? xasprintf("%s/.postgresql/root.crt", pw->pw_dir) : NULL;
+		root = dflt;
+	}
+	missing = root != NULL && stat(root, &st) != 0;
+	free(dflt);
+	PQconninfoFree(opts);
+	return missing;
+}
+
+/* The effective sslmode of a connection (flag, conninfo or PGSSLMODE). */
+static const char *
+conn_sslmode(PGconn *conn, char *buf, size_t size)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	PQconninfoOption *o;
+
+	buf[0] = '\0';
+	for (o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "sslmode") == 0 && o->val)
+			snprintf(buf, size, "%s", o->val);
+	PQconninfoFree(opts);
+	return buf;
 }
 
 /*
@@ -100,32 +216,97 @@ on_notice(void *arg, const PGresult *res)
 		log_hint("%s", hint);
 }
 
+/* Wait until the connection's socket is ready, a tick at most. */
+static bool
+wait_socket(PGconn *conn, PostgresPollingStatusType want)
+{
+	struct pollfd pfd;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = want == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return true;			/* PQconnectPoll reports it */
+	/* an error (EINTR included) is for PQconnectPoll to look at too */
+	return poll(&pfd, 1, POLL_TICK_MS) != 0;
+}
+
+typedef enum attempt_result
+{
+	ATTEMPT_OK,
+	ATTEMPT_FAILED,
+	ATTEMPT_TIMED_OUT,
+	ATTEMPT_STOPPED
+} attempt_result;
+
+/*
+ * One asynchronous connection attempt, within timeout_ms; *phase is where
+ * it was when it failed.  s->conn is set in every case but out of memory.
+ */
+static attempt_result
+connect_once(session *s, const char *const *keys, const char *const *vals, bool expand,
+			 int64_t timeout_ms, enum connect_phase *phase)
+{
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	int64_t		end = now_ms() + timeout_ms;
+
+	*phase = PHASE_NETWORK;
+	s->conn = PQconnectStartParams(keys, vals, expand ? 1 : 0);
+	if (s->conn == NULL)
+	{
+		log_error("out of memory connecting to PostgreSQL");
+		return ATTEMPT_FAILED;
+	}
+	/* the server's errors then carry their SQLSTATE */
+	PQsetErrorVerbosity(s->conn, PQERRORS_VERBOSE);
+	if (PQstatus(s->conn) == CONNECTION_BAD)
+		return ATTEMPT_FAILED;
+	for (;;)
+	{
+		if (ps == PGRES_POLLING_OK)
+			return ATTEMPT_OK;
+		if (ps == PGRES_POLLING_FAILED)
+			return ATTEMPT_FAILED;
+		if (stop_requested)
+			return ATTEMPT_STOPPED;
+		if (now_ms() >= end)
+			return ATTEMPT_TIMED_OUT;
+		if (!wait_socket(s->conn, ps))
+			continue;			/* a tick without news: look at the clock again */
+		*phase = phase_of(PQstatus(s->conn));
+		ps = PQconnectPoll(s->conn);
+	}
+}
+
 int
 session_open(session *s, const config *cfg, const deadline *dl,
 			 const char *host, const char *user,
 			 password_fn get_password, void *arg)
 {
 	bool		lakebase = (get_password != NULL);
-	int			max_attempts = cfg->retries + 1;
-	int			attempt;
+	retry_state r;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->dl = dl;
+	retry_start(&r, cfg->retries, cfg->retry_delay_ms, dl);
 
-	for (attempt = 1;; attempt++)
+	for (;;)
 	{
 		const char *keys[20];
 		const char *vals[20];
 		int			n = 0;
 		char	   *password = NULL;
-		char		timeout[32];
 		int64_t		left = deadline_left_ms(dl);
 		int64_t		ct = cfg->connect_timeout_ms;
 		int			rc;
 		bool		retry;
 		char		line[512];
-		int64_t		delay;
+		char		sqlstate[6];
+		char		sslmode[32];
+		enum connect_phase phase;
+		attempt_result ar;
+		retry_verdict v;
 		const char *dbname = cfg->conninfo ? cfg->conninfo : cfg->dbname;
 
 		if (left <= 0)
@@ -141,8 +322,6 @@ session_open(session *s, const config *cfg, const deadline *dl,
 		}
 		if (ct > left)
 			ct = left;
-		/* libpq counts whole seconds and treats 1 as 2 */
-		snprintf(timeout, sizeof(timeout), "%lld", (long long) ((ct + 999) / 1000 < 2 ? 2 : (ct + 999) / 1000));
 
 		/* dbname first: in plain mode it may be a conninfo the rest overrides */
 		if (dbname)
@@ -181,9 +360,7 @@ session_open(session *s, const config *cfg, const deadline *dl,
 			keys[n] = "gssencmode";
 			vals[n++] = "disable";
 		}
-		keys[n] = "connect_timeout";
-		vals[n++] = timeout;
-		keys[n] = "application_name";
+		keys[n] = "fallback_application_name";
 		vals[n++] = HELPER_NAME;
 		keys[n] = "keepalives";
 		vals[n++] = "1";
@@ -198,48 +375,65 @@ session_open(session *s, const config *cfg, const deadline *dl,
 
 		log_info("connecting to %s:%s as %s (attempt %d)",
 				 host ? host : "(libpq default)", cfg->port ? cfg->port : "(default)",
-				 user ? user : "(libpq default)", attempt);
-		s->conn = PQconnectdbParams(keys, vals, lakebase ? 0 : 1);
+				 user ? user : "(libpq default)", r.attempt);
+		ar = connect_once(s, keys, vals, !lakebase, ct, &phase);
 		secret_free(password);
-		if (s->conn == NULL)
-		{
-			log_error("out of memory connecting to PostgreSQL");
-			return EXIT_CONN;
-		}
-		if (PQstatus(s->conn) == CONNECTION_OK)
+		if (ar == ATTEMPT_OK)
 			break;
-
-		first_line(PQerrorMessage(s->conn), line, sizeof(line));
-		rc = classify_connect_error(PQerrorMessage(s->conn), &retry);
-		delay = backoff_ms(attempt, cfg->retry_delay_ms, RETRY_CAP_MS);
-		if (retry && attempt < max_attempts && delay < deadline_left_ms(dl) && !stop_requested)
+		if (s->conn == NULL)
+			return EXIT_CONN;
+		if (ar == ATTEMPT_STOPPED)
 		{
-			log_warning("could not connect to PostgreSQL: %s; retrying in %.1fs (attempt %d of %d)",
-						line, (double) delay / 1000.0, attempt + 1, max_attempts);
+			session_close(s);
+			return log_cancelled("connecting to PostgreSQL");
+		}
+		if (ar == ATTEMPT_TIMED_OUT)
+		{
+			snprintf(line, sizeof(line), "timeout expired after %.0fs", (double) ct / 1000.0);
+			sqlstate[0] = '\0';
+			rc = EXIT_CONN;
+			retry = true;
+		}
+		else
+		{
+			split_sqlstate(PQerrorMessage(s->conn), sqlstate, line, sizeof(line));
+			rc = classify_connect_error(s->conn, sqlstate, phase, &retry);
+		}
+		conn_sslmode(s->conn, sslmode, sizeof(sslmode));
+		if (retry)
+		{
 			PQfinish(s->conn);
 			s->conn = NULL;
-			if (!sleep_ms(delay))
-			{
-				log_error("interrupted");
-				return EXIT_CONN;
-			}
-			continue;
+			v = retry_wait(&r, -1, "could not connect to PostgreSQL", line);
+			if (v == RETRY_AGAIN)
+				continue;
+			if (v == RETRY_STOPPED)
+				return log_cancelled("connecting to PostgreSQL");
 		}
 		log_error("could not connect to PostgreSQL: %s", line);
-		if (retry && attempt > 1)
-			log_detail("Gave up after %d attempts.", attempt);
+		if (retry && r.attempt > 1)
+			log_detail("Gave up after %d attempts.", r.attempt);
+		if (log_verbosity > 0 && sqlstate[0])
+			log_detail("SQLSTATE %s", sqlstate);
 		if (rc == EXIT_AUTH && lakebase)
 			log_hint("the Postgres role \"%s\" must exist for this identity and may log in with OAuth credentials; see docs/helper.md",
 					 user ? user : "");
+		else if (rc == EXIT_AUTH && s->conn && PQconnectionNeedsPassword(s->conn))
+			log_hint("the server asks for a password: set PGPASSWORD or use a ~/.pgpass file");
 		else if (rc == EXIT_AUTH)
-			log_hint("check PGUSER and PGPASSWORD (or ~/.pgpass)");
-		PQfinish(s->conn);
-		s->conn = NULL;
+			log_hint("check PGUSER and PGPASSWORD (or ~/.pgpass), and the server's pg_hba.conf");
+		else if (s->conn && root_cert_missing(s->conn, sslmode))
+			log_hint("sslmode %s verifies the server against a root certificate, and there is none: set PGSSLROOTCERT (or sslrootcert) to the CA certificate that signs the server's (on Debian the system bundle is /etc/ssl/certs/ca-certificates.crt)",
+					 sslmode);
+		else if (!retry && rc == EXIT_CONN && phase == PHASE_TLS)
+			log_hint("the TLS handshake failed: check --sslmode (PGSSLMODE) and, for verify-ca and verify-full, the root certificate (PGSSLROOTCERT)");
+		session_close(s);
 		return rc;
 	}
 
 	log_info("connected to PostgreSQL %s as %s%s", PQparameterStatus(s->conn, "server_version"),
 			 PQuser(s->conn), PQsslInUse(s->conn) ? " over TLS" : "");
+	PQsetErrorVerbosity(s->conn, PQERRORS_DEFAULT);
 	PQsetNoticeReceiver(s->conn, on_notice, s);
 
 	/* job limits; statement_timeout never outlives the deadline */
@@ -306,36 +500,34 @@ send_cancel(PGconn *conn)
 static bool
 wait_result(session *s)
 {
-	bool		cancelled = false;
 	int64_t		cancel_at = 0;
 
 	for (;;)
 	{
 		struct pollfd pfd;
 		int64_t		left = deadline_left_ms(s->dl);
-		int			timeout;
 
 		if (!PQconsumeInput(s->conn))
 			return true;		/* PQgetResult reports the error */
 		if (!PQisBusy(s->conn))
 			return true;
-		if (!cancelled && (stop_requested || left == 0))
+		if (s->cancelled == CANCEL_NONE && (stop_requested || left == 0))
 		{
-			log_warning("%s; cancelling the running statement",
-						stop_requested ? "stop requested" : "deadline reached");
+			s->cancelled = stop_requested ? CANCEL_STOP : CANCEL_DEADLINE;
+			log_info("%s; cancelling the running statement",
+					 stop_requested ? "stop requested" : "deadline reached");
 			send_cancel(s->conn);
-			cancelled = true;
 			cancel_at = now_ms();
 		}
-		if (cancelled && now_ms() - cancel_at > CANCEL_GRACE_MS)
+		if (s->cancelled != CANCEL_NONE && now_ms() - cancel_at > CANCEL_GRACE_MS)
 		{
 			log_error("no answer from the server after the cancel request");
 			return false;
 		}
 		pfd.fd = PQsocket(s->conn);
 		pfd.events = POLLIN;
-		timeout = 200;			/* wake up to notice stops and deadlines */
-		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
+		/* wake up to notice stops and deadlines */
+		if (poll(&pfd, 1, POLL_TICK_MS) < 0 && errno != EINTR)
 		{
 			log_error("poll failed: %s", strerror(errno));
 			return false;
@@ -369,6 +561,21 @@ report_error(session *s, const PGresult *res, const char *job)
 	const char *ours = job_hint(sqlstate, job);
 	char		buf[512];
 
+	/* our own cancel request: not a statement_timeout, whatever 57014 says */
+	if (s->cancelled == CANCEL_STOP)
+	{
+		char	   *what = job ? xasprintf("job \"%s\"", job) : xstrdup("the statement");
+		int			rc = log_cancelled(what);
+
+		free(what);
+		return rc;
+	}
+	if (s->cancelled == CANCEL_DEADLINE)
+	{
+		log_error("%s: cancelled at the deadline", job ? job : "the statement");
+		log_hint("raise --deadline (LAKETS_DEADLINE)");
+		return EXIT_CONN;
+	}
 	if (primary == NULL)
 		primary = first_line(PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) :
 							 PQerrorMessage(s->conn), buf, sizeof(buf));
@@ -408,7 +615,7 @@ collect_results(session *s, const char *job, PGresult **keep)
 	{
 		if (!wait_result(s))
 		{
-			rc = EXIT_CONN;
+			rc = s->cancelled == CANCEL_STOP ? log_cancelled("the statement") : EXIT_CONN;
 			break;
 		}
 		res = PQgetResult(s->conn);
@@ -520,6 +727,8 @@ session_check(session *s, check_report *c, PGresult **keep)
 	*keep = NULL;
 	if (!PQsendQuery(s->conn, q) || !wait_result(s))
 	{
+		if (s->cancelled == CANCEL_STOP)
+			return log_cancelled("check");
 		log_error("could not query the server: %s", PQerrorMessage(s->conn));
 		return EXIT_CONN;
 	}

@@ -29,11 +29,20 @@ typedef int (*password_fn) (void *arg, char **password);
  */
 typedef bool (*notice_fn) (void *arg, const char *message);
 
+/* Why we sent the running statement a cancel request. */
+enum cancel_reason
+{
+	CANCEL_NONE,
+	CANCEL_STOP,				/* SIGINT or SIGTERM */
+	CANCEL_DEADLINE				/* --deadline */
+};
+
 typedef struct session
 {
 	PGconn	   *conn;
 	const config *cfg;
 	const deadline *dl;
+	enum cancel_reason cancelled;
 	int			warnings;		/* server WARNINGs so far (logged as they come) */
 	notice_fn	notice_hook;	/* set by the caller; NULL: none */
 	void	   *notice_arg;
@@ -42,7 +51,8 @@ typedef struct session
 /*
  * Connect, retrying connection failures (not authentication failures)
  * with backoff within the deadline.  host/user NULL: libpq's defaults
- * (PGHOST, PGUSER, conninfo ...).  Returns an exit code.
+ * (PGHOST, PGUSER, conninfo ...).  Returns an exit code (EXIT_CANCELLED
+ * when a stop was requested meanwhile).
  */
 extern int	session_open(session *s, const config *cfg, const deadline *dl,
 						 const char *host, const char *user,
@@ -52,8 +62,9 @@ extern void session_close(session *s);
 
 /*
  * Run sql (one or more statements) and print every result: the "sql"
- * command.  Returns EXIT_OK, EXIT_JOB, or EXIT_CONN when the connection
- * broke or the deadline passed.
+ * command.  Returns EXIT_OK, EXIT_JOB, EXIT_CONN when the connection
+ * broke or the deadline passed, or EXIT_CANCELLED when a stop request
+ * cancelled the statement.
  */
 extern int	session_run(session *s, const char *sql);
 
@@ -62,7 +73,7 @@ extern int	session_run(session *s, const char *sql);
  * simple query protocol, as psql does) and hand its result to the caller
  * in *res (NULL on failure), printing nothing but errors.  job names the
  * lakets job it is part of, for the messages and hints of a failure.
- * Returns EXIT_OK, EXIT_JOB or EXIT_CONN.
+ * Returns EXIT_OK, EXIT_JOB, EXIT_CONN or EXIT_CANCELLED.
  */
 extern int	session_exec(session *s, const char *sql, int nparams,
 						 const char *const *params, const char *job,

@@ -1,7 +1,7 @@
 /*
  * util.c
  *		Checked allocation, secret wiping, deadlines, backoff, durations,
- *		random UUIDs and base64 for lakets-helper.
+ *		random UUIDs for lakets-helper.
  *
  * Kept free of the network libraries so the fuzz targets link it alone.
  */
@@ -17,7 +17,13 @@
 
 #include "util.h"
 
-volatile int stop_requested = 0;
+volatile sig_atomic_t stop_requested = 0;
+
+const char *
+stop_signal_name(void)
+{
+	return stop_requested == SIGINT ? "SIGINT" : "SIGTERM";
+}
 
 static void
 oom(size_t size)
@@ -228,13 +234,25 @@ strbuf_free(strbuf *sb)
 	strbuf_init(sb);
 }
 
-int64_t
-now_ms(void)
+static int64_t
+clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t
+boot_ms(void)
+{
+	return clock_ms(CLOCK_BOOTTIME);
 }
 
 void
@@ -408,39 +426,4 @@ parse_int(const char *s, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-char *
-base64_encode(const unsigned char *data, size_t len)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char	   *out = xmalloc(((len + 2) / 3) * 4 + 1);
-	char	   *p = out;
-	size_t		i;
-
-	for (i = 0; i + 2 < len; i += 3)
-	{
-		*p++ = tab[data[i] >> 2];
-		*p++ = tab[((data[i] & 3) << 4) | (data[i + 1] >> 4)];
-		*p++ = tab[((data[i + 1] & 15) << 2) | (data[i + 2] >> 6)];
-		*p++ = tab[data[i + 2] & 63];
-	}
-	if (i < len)
-	{
-		*p++ = tab[data[i] >> 2];
-		if (i + 1 < len)
-		{
-			*p++ = tab[((data[i] & 3) << 4) | (data[i + 1] >> 4)];
-			*p++ = tab[(data[i + 1] & 15) << 2];
-		}
-		else
-		{
-			*p++ = tab[(data[i] & 3) << 4];
-			*p++ = '=';
-		}
-		*p++ = '=';
-	}
-	*p = '\0';
-	return out;
 }

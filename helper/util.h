@@ -9,6 +9,7 @@
 #ifndef LAKETS_HELPER_UTIL_H
 #define LAKETS_HELPER_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 #define EXIT_AUTH		3		/* authentication or permission refused */
 #define EXIT_CONN		4		/* network, TLS, timeout or unusable answer */
 #define EXIT_PARTIAL	5		/* completed, but something was skipped */
+#define EXIT_CANCELLED	6		/* stopped on request (SIGINT, SIGTERM) */
 
 /* Checked allocation: on failure print an error and exit(EXIT_CONN). */
 extern void *xmalloc(size_t size);
@@ -61,8 +63,14 @@ extern void strbuf_append(strbuf *sb, const char *data, size_t len);
 extern void strbuf_appends(strbuf *sb, const char *s);
 extern void strbuf_free(strbuf *sb);
 
-/* Clocks.  All times are milliseconds of CLOCK_MONOTONIC. */
+/*
+ * Clocks, in milliseconds.  now_ms() (CLOCK_MONOTONIC) times what this
+ * process does: deadlines, backoff, the --every grid.  boot_ms()
+ * (CLOCK_BOOTTIME) also counts time the machine spent suspended, so it is
+ * the clock for the lifetime of a token, which runs on while we sleep.
+ */
 extern int64_t now_ms(void);
+extern int64_t boot_ms(void);
 
 /* The time budget of one run; end_ms == 0 means no deadline. */
 typedef struct deadline
@@ -80,8 +88,11 @@ extern int64_t backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms);
 /* Sleep, waking early when a stop was requested; false if interrupted. */
 extern bool sleep_ms(int64_t ms);
 
-/* Set by SIGINT/SIGTERM. */
-extern volatile int stop_requested;
+/* The number of the signal (SIGINT, SIGTERM) that asked us to stop, or 0. */
+extern volatile sig_atomic_t stop_requested;
+
+/* "SIGTERM" or "SIGINT": the name of the signal in stop_requested. */
+extern const char *stop_signal_name(void);
 
 /* Random bytes from the kernel; a random RFC 4122 version 4 UUID. */
 extern void random_bytes(void *buf, size_t len);
@@ -96,8 +107,5 @@ extern bool parse_duration_ms(const char *s, int64_t default_unit_ms,
 
 /* Strict base-10 integer parse. */
 extern bool parse_int(const char *s, long min, long max, long *out);
-
-/* Standard base64 (RFC 4648) of len bytes; caller frees (may hold secrets). */
-extern char *base64_encode(const unsigned char *data, size_t len);
 
 #endif							/* LAKETS_HELPER_UTIL_H */

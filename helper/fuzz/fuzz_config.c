@@ -3,7 +3,8 @@
  *		libFuzzer target for the profile-file parser and the small string
  *		validators config.c applies to user input.
  *
- * The first byte picks the profile to look up; the rest is the file.
+ * The first byte picks the profile to look up (or the default one); the
+ * rest is the file.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ extern int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"DEFAULT", "prod", "lakets-prod", "a b"};
+	/* NULL: the profile [__settings__] default_profile names, else DEFAULT */
+	static const char *const names[] = {"DEFAULT", "prod", "lakets-prod", NULL};
 	profile_values pv;
 	int			line;
 	char	   *s;
@@ -28,11 +30,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (config_parse_profile((const char *) data + 1, size - 1, names[data[0] % 4], &pv, &line))
 	{
+		int			a;
+
 		/* a found profile's values must be proper strings */
-		if (pv.host)
-			(void) strlen(pv.host);
-		if (pv.client_secret)
-			(void) strlen(pv.client_secret);
+		if (pv.name == NULL)
+			abort();
+		for (a = 0; a < DA_COUNT; a++)
+			if (pv.v[a])
+				(void) strlen(pv.v[a]);
 	}
 	profile_values_free(&pv);
 

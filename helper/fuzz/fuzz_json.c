@@ -1,8 +1,9 @@
 /*
  * fuzz_json.c
  *		libFuzzer target for everything that reads an answer from elsewhere:
- *		the OAuth token, SCIM Me, Lakebase list/get/credential responses,
- *		error bodies, and the NOTICEs a lakets job reports its actions with.
+ *		the OAuth token, the Databricks CLI's token, SCIM Me, Lakebase
+ *		list/get/credential responses, error bodies, and the NOTICEs a lakets
+ *		job reports its actions with.
  *
  * The first byte picks the parser; the rest is the response body.
  */
@@ -14,6 +15,7 @@
 #include "job.h"
 #include "lakebase.h"
 #include "oauth.h"
+#include "tokensource.h"
 #include "util.h"
 
 extern int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,12 +28,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *a = NULL;
 	char	   *b = NULL;
 	int64_t		expires;
+	time_t		expiry;
+	lb_state	ls;
 	char		text[300];
 
 	if (size < 1)
 		return 0;
 	len = size - 1;
-	switch (data[0] % 9)
+	switch (data[0] % 10)
 	{
 		case 0:
 			if (oauth_parse_token(body, len, &a, &expires) && (a == NULL || expires <= 0))
@@ -59,13 +63,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			break;
 		case 4:
-			if (lb_parse_endpoint_host(body, len, &a) && !valid_hostname(a))
-				abort();
-			break;
 		case 5:
-			if (lb_parse_instance_host(body, len, &a) && !valid_hostname(a))
+			if ((data[0] % 10 == 4 ? lb_parse_endpoint(body, len, &ls) :
+				 lb_parse_instance(body, len, &ls)) &&
+				((ls.host && !valid_hostname(ls.host)) || strlen(ls.state) >= sizeof(ls.state)))
 				abort();
-			break;
+			lb_state_free(&ls);
+			return 0;
 		case 6:
 			if (lb_parse_credential(body, len, &a, &b) && a == NULL)
 				abort();
@@ -76,6 +80,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			http_error_text(body, len, text, sizeof(text));
 			if (strlen(text) >= sizeof(text))
 				abort();
+			return 0;
+		case 8:
+			if (cli_parse_token(body, len, &a, &expiry) && a == NULL)
+				abort();
+			secret_free(a);
 			return 0;
 		default:
 			{
