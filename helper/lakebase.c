@@ -290,7 +290,7 @@ void
 lb_state_free(lb_state *s)
 {
 	free(s->host);
-	memset(s, 0, sizeof(*s));
+	s->host = NULL;
 }
 
 bool
@@ -515,7 +515,7 @@ await_target(http_client *c, auth_state *st, lakebase_target *out)
 			s.host = NULL;
 			break;
 		}
-		lb_state_free(&s);
+		lb_state_free(&s);		/* keeps s.state */
 		if (r == DOWN)
 		{
 			rc = EXIT_CONN;
