@@ -1230,6 +1230,59 @@ expect_err 'statement timeout'
 expect_true "lt $ELAPSED 5" "took ${ELAPSED}s"
 verdict "jobs: statement_timeout never outlives --deadline"
 
+# ---- deploy examples (helper/deploy) ----------------------------------------------
+# deploy_case NAME COMMAND...: run a check; its stdout and stderr are the case's
+deploy_case() {
+	local name=$1
+	shift
+	"$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+	RC=$?
+	CASE=$name
+}
+D=helper/deploy
+deploy_case deploy_docker $PY test/helper/check_deploy.py docker "$H" $D/Dockerfile
+expect_rc 0
+verdict "deploy: the image's runtime packages are exactly what ldd says the binary needs"
+
+deploy_case deploy_kubernetes $PY test/helper/check_deploy.py kubernetes $D/kubernetes/cronjob.yaml
+expect_rc 0
+verdict "deploy: the Kubernetes CronJob parses, uses workload identity (a projected token, no Secret) and --partial-ok"
+
+deploy_case deploy_databricks $PY test/helper/check_deploy.py databricks $D/databricks/databricks.yml
+expect_rc 0
+expect_true "$PY -m py_compile $D/databricks/run_helper.py 2>>'$OUT/deploy_databricks.err'" "run_helper.py does not compile"
+rm -rf $D/databricks/__pycache__
+verdict "deploy: the Databricks job parses, runs on serverless compute every 15 minutes, states the secret scope permission"
+
+deploy_case deploy_cron $PY test/helper/check_deploy.py cron $D/cron/lakets $D/cron/logrotate
+expect_rc 0
+if command -v logrotate >/dev/null; then
+	# the service user exists only where the example is installed
+	sed 's/^\(\s*su\) lakets lakets$/\1 root root/' $D/cron/logrotate >"$T/logrotate.conf"
+	expect_true "logrotate -d -s '$T/logrotate.state' '$T/logrotate.conf' >>'$OUT/deploy_cron.out' 2>&1" "logrotate -d refuses the rotation config"
+	verdict "deploy: the cron file's job lines are valid, its log is rotated, logrotate -d accepts the config"
+else
+	verdict "deploy: the cron file's job lines are valid and its log is rotated"
+	skip "deploy: logrotate -d" "logrotate is not installed"
+fi
+
+if command -v systemd-analyze >/dev/null; then
+	# systemd-analyze verify wants the program to exist: point ExecStart at this build
+	mkdir -p "$T/systemd"
+	sed "s|^ExecStart=/usr/local/bin/lakets-helper|ExecStart=$H|" $D/systemd/lakets-maintenance.service \
+		>"$T/systemd/lakets-maintenance.service"
+	cp $D/systemd/lakets-maintenance.timer "$T/systemd/"
+	deploy_case deploy_systemd systemd-analyze verify --man=no "$T/systemd/lakets-maintenance.service" \
+		"$T/systemd/lakets-maintenance.timer"
+	expect_rc 0
+	expect_eq "$(cat "$OUT/deploy_systemd.out" "$OUT/deploy_systemd.err")" "" "systemd-analyze verify output"
+	expect_true "grep -q '^LoadCredential=' $D/systemd/lakets-maintenance.service" "the service loads no credential"
+	expect_true "! grep -qE 'SECRET|TOKEN=' $D/systemd/lakets-maintenance.service" "a secret in the unit"
+	verdict "deploy: systemd-analyze verify accepts the service (LoadCredential=) and the timer"
+else
+	skip "deploy: systemd units" "systemd-analyze is not installed"
+fi
+
 # ---- secrets ------------------------------------------------------------------
 # The client secret, the PAT, the identity token, the Entra ID secret, the
 # CLI's token and every OAuth token the mock issued must not appear in any
