@@ -157,8 +157,9 @@ scenario() {
 	SCEN=$1
 }
 
-# hx NAME ENV... -- ARGS...: run the helper; sets RC and ELAPSED (seconds)
-hx() {
+# hx_bg NAME ENV... -- ARGS...: start the helper in the background with only
+# the environment ENV (pid in $hpid); its output goes to $OUT/NAME.{out,err}
+hx_bg() {
 	local name=$1
 	shift
 	local envs=()
@@ -167,13 +168,27 @@ hx() {
 		shift
 	done
 	shift
-	local t0 t1
-	t0=$(date +%s.%N)
-	env -i "${envs[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
-	RC=$?
-	t1=$(date +%s.%N)
-	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+	env -i "${envs[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
+	hpid=$!
 	CASE=$name
+}
+# hx NAME ENV... -- ARGS...: run the helper; sets RC and ELAPSED (seconds)
+hx() {
+	local t0
+	t0=$(date +%s.%N)
+	hx_bg "$@"
+	wait "$hpid"
+	RC=$?
+	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
+}
+# term_bg: SIGTERM the helper of hx_bg; sets RC and ELAPSED (seconds to exit)
+term_bg() {
+	local t0
+	t0=$(date +%s.%N)
+	kill -TERM "$hpid"
+	wait "$hpid"
+	RC=$?
+	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
 }
 
 # count [METHOD] PATH: requests of the current scenario to PATH
@@ -434,15 +449,9 @@ expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(*) - $runs_before FROM lakets
 verdict "every: run rollups --every: a fresh credential, a CALL and a summary per run"
 
 scenario every_sigterm
-env -i "${DBX[@]}" "$H" --every 1s sql 'SELECT 1' >"$OUT/every_sigterm.out" 2>"$OUT/every_sigterm.err" </dev/null &
-hpid=$!
+hx_bg every_sigterm "${DBX[@]}" -- --every 1s sql 'SELECT 1'
 sleep 1.5
-t0=$(date +%s.%N)
-kill -TERM "$hpid"
-wait "$hpid"
-RC=$?
-ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
-CASE=every_sigterm
+term_bg
 expect_rc 0
 expect_true "lt $ELAPSED 1.5" "took ${ELAPSED}s to stop"
 verdict "every: SIGTERM stops the loop promptly with the runs' status"
@@ -637,9 +646,8 @@ ${CC:-cc} -shared -fPIC -O1 -o "$T/fake_suspend.so" test/helper/fake_suspend.c -
 	die "fake_suspend.c: $(tail -n 3 "$OUT/fake_suspend.cc")"
 echo 0 >"$T/suspend"
 scenario suspend
-env -i "${DBX[@]}" LD_PRELOAD="$T/fake_suspend.so" FAKE_SUSPEND_FILE="$T/suspend" "$H" -v --every 2s --count 2 \
-	sql 'SELECT 1' >"$OUT/suspend.out" 2>"$OUT/suspend.err" </dev/null &
-hpid=$!
+hx_bg suspend "${DBX[@]}" LD_PRELOAD="$T/fake_suspend.so" FAKE_SUSPEND_FILE="$T/suspend" -- \
+	-v --every 2s --count 2 sql 'SELECT 1'
 for _ in $(seq 1 100); do
 	[ "$(count POST /api/2.0/postgres/credentials)" -ge 1 ] && break
 	sleep 0.05
@@ -647,7 +655,6 @@ done
 echo 7200 >"$T/suspend"
 wait "$hpid"
 RC=$?
-CASE=suspend
 expect_rc 0
 expect_err 'the OAuth token is about to expire; getting a new one'
 expect_eq "$(count POST /oidc/v1/token)" 2 "token requests (a new one after the suspend)"
@@ -853,18 +860,12 @@ verdict "autoscaling: --branch without a project is refused"
 running_sleeps() {
 	psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
 }
-env -i "${PLAIN[@]}" "$H" sql 'SELECT pg_sleep(30)' >"$OUT/sigterm_statement.out" 2>"$OUT/sigterm_statement.err" </dev/null &
-hpid=$!
+hx_bg sigterm_statement "${PLAIN[@]}" -- sql 'SELECT pg_sleep(30)'
 for _ in $(seq 1 100); do
 	[ "$(running_sleeps)" = 1 ] && break
 	sleep 0.1
 done
-t0=$(date +%s.%N)
-kill -TERM "$hpid"
-wait "$hpid"
-RC=$?
-ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
-CASE=sigterm_statement
+term_bg
 expect_rc 6
 expect_err '^lakets-helper: error: the statement: cancelled on request \(SIGTERM\)$'
 expect_no_err 'statement_timeout|statement timeout'
@@ -890,15 +891,9 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 SILENT=("${PLAIN[@]}" PGHOST=127.0.0.1 PGPORT="$bh_port")
-env -i "${SILENT[@]}" "$H" --connect-timeout 30s sql 'SELECT 1' >"$OUT/sigterm_connect.out" 2>"$OUT/sigterm_connect.err" </dev/null &
-hpid=$!
+hx_bg sigterm_connect "${SILENT[@]}" -- --connect-timeout 30s sql 'SELECT 1'
 sleep 1
-t0=$(date +%s.%N)
-kill -TERM "$hpid"
-wait "$hpid"
-RC=$?
-ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
-CASE=sigterm_connect
+term_bg
 expect_rc 6
 expect_err 'error: connecting to PostgreSQL: cancelled on request \(SIGTERM\)'
 expect_true "lt $ELAPSED 1.5" "took ${ELAPSED}s to stop"
