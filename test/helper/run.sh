@@ -1337,6 +1337,13 @@ if command -v valgrind >/dev/null; then
 	verdict "valgrind: the 401 error path leaks nothing"
 	vg_case valgrind_plain 0 "${PLAIN[@]}" -- --json sql 'SELECT 1 AS one'
 	verdict "valgrind: plain PostgreSQL run leaks nothing"
+	scenario valgrind_federation '"federation": "sp", "instance_states": [{"state": "STARTING"}, {}]'
+	vg_case valgrind_federation 0 "${FED[@]}" LAKETS_PROJECT= LAKETS_INSTANCE=lakets-inst \
+		DATABRICKS_CLIENT_ID="$SP" DATABRICKS_OIDC_TOKEN_FILEPATH="$T/k8s-token" -- check
+	verdict "valgrind: file-oidc token exchange and the wait for a STARTING instance leak nothing"
+	scenario valgrind_cli '"password_role": "lakets-user@example.com"'
+	vg_case valgrind_cli 0 "${CLI[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_AUTH_TYPE=databricks-cli -- --json token
+	verdict "valgrind: the Databricks CLI's token (posix_spawn, pipes) leaks nothing"
 	as_sp -c "INSERT INTO metrics VALUES (now(), 5)"
 	vg_case valgrind_job_json 0 "${PLAIN[@]}" -- --json run maintenance
 	expect_out '"action":"refreshed"'
