@@ -147,20 +147,25 @@ command_run(const char *path, char *const argv[], int64_t timeout_ms,
 		close(out[1]);
 		return false;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	posix_spawnattr_init(&attr);
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGPIPE);
 	sigaddset(&dflt, SIGINT);
 	sigaddset(&dflt, SIGTERM);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	/* each of these allocates, and may fail */
+	if ((rc = posix_spawn_file_actions_init(&fa)) == 0)
+	{
+		if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+			(rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) == 0 &&
+			(rc = posix_spawn_file_actions_adddup2(&fa, err[1], 2)) == 0 &&
+			(rc = posix_spawnattr_init(&attr)) == 0)
+		{
+			if ((rc = posix_spawnattr_setsigdefault(&attr, &dflt)) == 0 &&
+				(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF)) == 0)
+				rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+			posix_spawnattr_destroy(&attr);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(out[1]);
 	close(err[1]);
 	if (rc != 0)

@@ -20,8 +20,6 @@ import shlex
 import subprocess
 import sys
 
-import yaml
-
 problems = []
 
 
@@ -109,6 +107,7 @@ def check_docker(helper, dockerfile):
 # ---- kubernetes --------------------------------------------------------------
 
 def check_kubernetes(path):
+    import yaml  # python3-yaml; only the YAML checks need it
     docs = [d for d in yaml.safe_load_all(open(path)) if d]
     kinds = [d.get("kind") for d in docs]
     if "Secret" in kinds:
@@ -156,6 +155,7 @@ def check_kubernetes(path):
 # ---- databricks ---------------------------------------------------------------
 
 def check_databricks(path):
+    import yaml
     b = yaml.safe_load(open(path))
     jobs = b.get("resources", {}).get("jobs", {})
     if len(jobs) != 1:
