@@ -1113,14 +1113,14 @@ expect_out '^\{"id":[0-9]+,"job":"maintenance",.*"status":"partial",.*"errors":1
 verdict "jobs: run maintenance reporting a step it could not do -> partial success, exit 5"
 stop_lockers "$lockpid"
 
-# a run in an open transaction keeps others out (the procedure called in a
-# transaction block takes the same lock as a whole transaction): ours is
-# recorded as skipped, with a NOTICE and no WARNING
-PGAPPNAME=helper_test_locker psql -X -q -d "$DB" \
+# a run of the same role in an open transaction keeps others out (the
+# procedure called in a transaction block takes the same lock as a whole
+# transaction): ours is recorded as skipped, with a NOTICE and no WARNING
+PGAPPNAME=helper_test_locker psql -X -q -d "$DB" -c "SET ROLE \"$SP\"" \
 	-c "BEGIN; CALL lakets.maintain('rollups'); SELECT pg_sleep(30); COMMIT" >/dev/null 2>&1 &
 lockpid=$!
 for _ in $(seq 1 100); do
-	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.application_name = 'helper_test_locker'")" != 0 ] && break
+	[ "$(psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'object' AND l.classid = 'lakets.job_history'::regclass AND a.application_name = 'helper_test_locker'")" != 0 ] && break
 	sleep 0.1
 done
 scenario maintenance_skipped
