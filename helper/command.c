@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
@@ -58,6 +59,27 @@ command_find(const char *name)
 			p++;
 	}
 	return NULL;
+}
+
+/*
+ * Past the timeout (or too much output), or asked to stop: SIGTERM, then
+ * after a grace SIGKILL.  *kill_at is when the grace ends, 0 before.
+ */
+static void
+enforce_limits(pid_t pid, int64_t start, int64_t timeout_ms, command_result *res,
+			   int64_t *kill_at)
+{
+	if (*kill_at == 0 && (stop_requested || res->timed_out || now_ms() - start >= timeout_ms))
+	{
+		if (stop_requested)
+			res->stopped = true;
+		else
+			res->timed_out = true;
+		kill(pid, SIGTERM);
+		*kill_at = now_ms() + KILL_GRACE_MS;
+	}
+	else if (*kill_at != 0 && now_ms() >= *kill_at)
+		kill(pid, SIGKILL);
 }
 
 /* Read what is there; false at end of file or on an error. */
@@ -108,7 +130,7 @@ command_run(const char *path, char *const argv[], int64_t timeout_ms,
 	size_t		errlen = 0;
 	bool		open_out = true,
 				open_err = true;
-	int			status;
+	int			status = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
@@ -125,20 +147,25 @@ command_run(const char *path, char *const argv[], int64_t timeout_ms,
 		close(out[1]);
 		return false;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	posix_spawnattr_init(&attr);
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGPIPE);
 	sigaddset(&dflt, SIGINT);
 	sigaddset(&dflt, SIGTERM);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	/* each of these allocates, and may fail */
+	if ((rc = posix_spawn_file_actions_init(&fa)) == 0)
+	{
+		if ((rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+			(rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) == 0 &&
+			(rc = posix_spawn_file_actions_adddup2(&fa, err[1], 2)) == 0 &&
+			(rc = posix_spawnattr_init(&attr)) == 0)
+		{
+			if ((rc = posix_spawnattr_setsigdefault(&attr, &dflt)) == 0 &&
+				(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF)) == 0)
+				rc = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+			posix_spawnattr_destroy(&attr);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(out[1]);
 	close(err[1]);
 	if (rc != 0)
@@ -155,20 +182,9 @@ command_run(const char *path, char *const argv[], int64_t timeout_ms,
 		int			nfd = 0;
 		int			i;
 
-		if (kill_at == 0 && (stop_requested || res->timed_out || now_ms() - start >= timeout_ms))
-		{
-			if (stop_requested)
-				res->stopped = true;
-			else
-				res->timed_out = true;
-			kill(pid, SIGTERM);
-			kill_at = now_ms() + KILL_GRACE_MS;
-		}
+		enforce_limits(pid, start, timeout_ms, res, &kill_at);
 		if (kill_at != 0 && now_ms() >= kill_at)
-		{
-			kill(pid, SIGKILL);
-			break;
-		}
+			break;				/* killed; a child of its may hold the pipes */
 		memset(pfd, 0, sizeof(pfd));
 		if (open_out)
 		{
@@ -199,10 +215,17 @@ command_run(const char *path, char *const argv[], int64_t timeout_ms,
 	}
 	close(out[0]);
 	close(err[0]);
-	if (kill_at != 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/* its output is closed, but it may still run: the same limits apply */
+	for (;;)
+	{
+		pid_t		w = waitpid(pid, &status, WNOHANG);
+		struct timespec tick = {0, 20 * 1000 * 1000};
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		enforce_limits(pid, start, timeout_ms, res, &kill_at);
+		nanosleep(&tick, NULL);
+	}
 	if (WIFEXITED(status) && kill_at == 0)
 		res->exit_status = WEXITSTATUS(status);
 	sanitize_text(res->err, sizeof(res->err), res->err, strlen(res->err));

@@ -230,34 +230,33 @@ parse_body(const char *body, size_t len, json_object **o)
 	return *o != NULL;
 }
 
-bool
-lb_parse_branches(const char *body, size_t len, char **default_branch,
-				  char **next_page_token)
+static bool
+parse_page(const char *body, size_t len, bool (*page) (json_object *, char **, char **),
+		   char **found, char **next_page_token)
 {
 	json_object *o;
 	bool		ok;
 
-	*default_branch = *next_page_token = NULL;
+	*found = *next_page_token = NULL;
 	if (!parse_body(body, len, &o))
 		return false;
-	ok = branch_page(o, default_branch, next_page_token);
+	ok = page(o, found, next_page_token);
 	json_object_put(o);
 	return ok;
+}
+
+bool
+lb_parse_branches(const char *body, size_t len, char **default_branch,
+				  char **next_page_token)
+{
+	return parse_page(body, len, branch_page, default_branch, next_page_token);
 }
 
 bool
 lb_parse_endpoints(const char *body, size_t len, char **rw_endpoint,
 				   char **next_page_token)
 {
-	json_object *o;
-	bool		ok;
-
-	*rw_endpoint = *next_page_token = NULL;
-	if (!parse_body(body, len, &o))
-		return false;
-	ok = endpoint_page(o, rw_endpoint, next_page_token);
-	json_object_put(o);
-	return ok;
+	return parse_page(body, len, endpoint_page, rw_endpoint, next_page_token);
 }
 
 static bool
@@ -290,7 +289,7 @@ void
 lb_state_free(lb_state *s)
 {
 	free(s->host);
-	memset(s, 0, sizeof(*s));
+	s->host = NULL;
 }
 
 bool
@@ -515,7 +514,7 @@ await_target(http_client *c, auth_state *st, lakebase_target *out)
 			s.host = NULL;
 			break;
 		}
-		lb_state_free(&s);
+		lb_state_free(&s);		/* keeps s.state */
 		if (r == DOWN)
 		{
 			rc = EXIT_CONN;

@@ -62,7 +62,7 @@ extern bool lb_parse_endpoint(const char *body, size_t len, lb_state *out);
 extern bool lb_parse_instance(const char *body, size_t len, lb_state *out);
 extern bool lb_parse_credential(const char *body, size_t len, char **token,
 								char **expires);
-extern void lb_state_free(lb_state *s);
+extern void lb_state_free(lb_state *s);	/* frees the host */
 
 extern bool valid_hostname(const char *s);
 

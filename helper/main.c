@@ -76,7 +76,8 @@ usage(void)
 	printf("\nDatabricks workspace and authentication:\n");
 	printf("  -H, --host=URL             workspace URL                [DATABRICKS_HOST]\n");
 	printf("      --client-id=ID         service principal id    [DATABRICKS_CLIENT_ID]\n");
-	printf("      --profile=NAME         profile in the config file (default DEFAULT)\n"
+	printf("      --profile=NAME         profile in the config file (default: the one\n"
+		   "                             [__settings__] names, else DEFAULT)\n"
 		   "                                                [DATABRICKS_CONFIG_PROFILE]\n");
 	printf("      --config-file=PATH     default ~/.databrickscfg [DATABRICKS_CONFIG_FILE]\n");
 	printf("      --auth-type=TYPE       oauth-m2m, pat, env-oidc, file-oidc,\n"

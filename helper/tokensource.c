@@ -55,6 +55,20 @@ static const char *const hint_m2m =
 static const char *const hint_azure =
 "check ARM_CLIENT_ID, ARM_CLIENT_SECRET (a client secret of the Entra ID application) and ARM_TENANT_ID";
 
+/* The answer's "access_token": a non-empty string fit for a header, or NULL. */
+static const char *
+access_token_of(json_object *o)
+{
+	json_object *v;
+	const char *tok;
+
+	if (!json_object_object_get_ex(o, "access_token", &v) ||
+		!json_object_is_type(v, json_type_string))
+		return NULL;
+	tok = json_object_get_string(v);
+	return tok[0] == '\0' || strpbrk(tok, " \t\r\n") != NULL ? NULL : tok;
+}
+
 bool
 oauth_parse_token(const char *body, size_t len, char **access_token,
 				  int64_t *expires_in_s)
@@ -67,10 +81,7 @@ oauth_parse_token(const char *body, size_t len, char **access_token,
 	*expires_in_s = 3600;
 	if (o == NULL)
 		return false;
-	if (!json_object_object_get_ex(o, "access_token", &v) ||
-		!json_object_is_type(v, json_type_string) ||
-		(tok = json_object_get_string(v))[0] == '\0' ||
-		strpbrk(tok, " \t\r\n") != NULL)
+	if ((tok = access_token_of(o)) == NULL)
 	{
 		json_wipe_put(o);
 		return false;
@@ -170,10 +181,7 @@ cli_parse_token(const char *body, size_t len, char **access_token, time_t *expir
 	*expiry = 0;
 	if (o == NULL)
 		return false;
-	if (!json_object_object_get_ex(o, "access_token", &v) ||
-		!json_object_is_type(v, json_type_string) ||
-		(tok = json_object_get_string(v))[0] == '\0' ||
-		strpbrk(tok, " \t\r\n") != NULL)
+	if ((tok = access_token_of(o)) == NULL)
 		ok = false;
 	else if (json_object_object_get_ex(o, "expiry", &v) &&
 			 (!json_object_is_type(v, json_type_string) ||

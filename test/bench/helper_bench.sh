@@ -8,14 +8,17 @@
 # throwaway cluster over TLS with it, and CALL lakets.maintain('partitions')
 # (with the probe before it and the lakets.job_history read after it).
 # Runs alternate, in the same run; the wall time of each is taken around the
-# process, its peak memory (maximum RSS) from /usr/bin/time -f %M.  Target:
-# the helper needs at most 1/5 of Python's time and memory.
+# process, its peak memory (maximum RSS) from /usr/bin/time -f %M.
 #
 # Two floors are measured in the same run, alternating with the others:
 # test/bench/tls_floor.c doing only one TLS login with libpq (built without
 # libcurl), and one HTTPS request with libcurl and then that login.  They
 # show what the libraries lakets-helper must use cost before any of its own
 # work, and how far above that the helper is.
+#
+# Targets (issue 11): wall time at most 1/5 of Python's, and peak RSS at
+# most 1.05 times the libcurl + libpq floor's.  (1/5 of Python's memory, the
+# earlier target, is below what libpq over TLS alone needs.)
 #
 # Needs the cluster environment (run through test/bench/run.sh, or source
 # .tmp/cluster.env) and the built helper.  HELPER_BENCH_RUNS (default 15)
@@ -179,11 +182,11 @@ ratio() { # name a b [target]
 	fi
 }
 ratio "helper_vs_python wall" "${wall[helper]}" "${wall[python]}" 0.20
-ratio "helper_vs_python memory" "${mem[helper]}" "${mem[python]}" 0.20
-# no program logging in with libpq over TLS gets below these
+ratio "helper_vs_floor_curl_pq memory" "${mem[helper]}" "${mem[floor_curl_pq]}" 1.05
+# for reference: no program logging in with libpq over TLS gets below these
+ratio "helper_vs_python memory" "${mem[helper]}" "${mem[python]}"
 ratio "floor_pq_vs_python memory" "${mem[floor_pq]}" "${mem[python]}"
 ratio "floor_curl_pq_vs_python memory" "${mem[floor_curl_pq]}" "${mem[python]}"
-ratio "helper_vs_floor_curl_pq memory" "${mem[helper]}" "${mem[floor_curl_pq]}"
 if [ "$missed" -eq 0 ]; then
 	echo "helper_bench: targets met"
 else

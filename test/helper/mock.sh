@@ -4,10 +4,12 @@
 # mock_certs DIR
 #   DIR/ca.crt (a test CA), DIR/server.{crt,key} for 127.0.0.1 signed by it,
 #   DIR/untrusted.{crt,key} self-signed for 127.0.0.1.
-# mock_start STATE-DIR CERT KEY PORT-FILE
+# mock_start STATE-DIR CERT KEY PORT-FILE [IDP-PORT-FILE]
 #   starts test/helper/mock_databricks.py in the background (pid appended to
 #   the array "pids"), waits for its port; needs MOCK_SP, MOCK_SECRET,
-#   MOCK_PAT and MOCK_PAT_USER.
+#   MOCK_PAT and MOCK_PAT_USER; MOCK_JWT (the identity token federation
+#   accepts), MOCK_AZURE_SECRET and MOCK_CLI_TOKEN are optional.  With
+#   IDP-PORT-FILE it also plays Microsoft Entra ID on a second port.
 
 mock_certs() {
 	(
@@ -30,10 +32,12 @@ mock_start() {
 	local top
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	# the secrets reach the mock through its environment, as the helper's do
-	MOCK_CLIENT_SECRET=$MOCK_SECRET MOCK_PAT=$MOCK_PAT /usr/bin/python3 \
+	MOCK_CLIENT_SECRET=$MOCK_SECRET MOCK_PAT=$MOCK_PAT MOCK_JWT=${MOCK_JWT:-} \
+		MOCK_AZURE_SECRET=${MOCK_AZURE_SECRET:-} MOCK_CLI_TOKEN=${MOCK_CLI_TOKEN:-} /usr/bin/python3 \
 		"$top/test/helper/mock_databricks.py" --cert "$2" --key "$3" --state-dir "$1" \
 		--port-file "$4" --client-id "$MOCK_SP" --client-secret ENV --pat ENV \
-		--sp-name "$MOCK_SP" --pat-user "$MOCK_PAT_USER" 2>>"$1/mock.stderr" &
+		--sp-name "$MOCK_SP" --pat-user "$MOCK_PAT_USER" ${5:+--idp-port-file "$5"} \
+		2>>"$1/mock.stderr" &
 	pids+=($!)
 	local i
 	for i in $(seq 1 100); do

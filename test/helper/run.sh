@@ -25,8 +25,15 @@ OUT=$T/out
 DB=helper_test
 SP=8f2c1a7e-5b4d-4c3e-9a1f-0d2e3c4b5a69  # the service principal's application id
 PAT_USER=lakets-user@example.com
-SECRET=dose$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+# characters that must be form-urlencoded before HTTP Basic (RFC 6749 2.3.1)
+SECRET=dose$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')+/=:%
 PAT=dapi$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+# an identity provider's JWT (token federation), an Entra ID client secret,
+# and the token the fake Databricks CLI prints
+JWT=eyJhbGciOiJSUzI1NiJ9.$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n').$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+AZSECRET=azs~$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+CLITOKEN=dapicli$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+TENANT=00000000-0000-0000-0000-00000000a2e0
 # only 127.0.0.1 is ever contacted: no proxies
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
@@ -77,6 +84,7 @@ mkdir -p "$T/state" "$T/state2" "$OUT" "$T/home"
 # shellcheck source=test/helper/mock.sh
 . test/helper/mock.sh
 MOCK_SP=$SP MOCK_SECRET=$SECRET MOCK_PAT=$PAT MOCK_PAT_USER=$PAT_USER
+MOCK_JWT=$JWT MOCK_AZURE_SECRET=$AZSECRET MOCK_CLI_TOKEN=$CLITOKEN
 mock_certs "$T" || die "openssl: $(tail -n 3 "$T/openssl.log")"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
@@ -130,8 +138,9 @@ summary() {
 	echo "^$1 $2: $3 $c created, $4 $r refreshed, $5 $d dropped, $6 skipped, $7 $e\$"
 }
 
-mock_start "$T/state" "$T/server.crt" "$T/server.key" "$T/port" || die "mock server did not start"
+mock_start "$T/state" "$T/server.crt" "$T/server.key" "$T/port" "$T/idp-port" || die "mock server did not start"
 MOCK="https://127.0.0.1:$(cat "$T/port")"
+ENTRA="https://127.0.0.1:$(cat "$T/idp-port")"
 LOG=$T/state/requests.jsonl
 
 # ---- how cases run ---------------------------------------------------------
@@ -148,8 +157,9 @@ scenario() {
 	SCEN=$1
 }
 
-# hx NAME ENV... -- ARGS...: run the helper; sets RC and ELAPSED (seconds)
-hx() {
+# hx_bg NAME ENV... -- ARGS...: start the helper in the background with only
+# the environment ENV (pid in $hpid); its output goes to $OUT/NAME.{out,err}
+hx_bg() {
 	local name=$1
 	shift
 	local envs=()
@@ -158,13 +168,27 @@ hx() {
 		shift
 	done
 	shift
-	local t0 t1
-	t0=$(date +%s.%N)
-	env -i "${envs[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
-	RC=$?
-	t1=$(date +%s.%N)
-	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+	env -i "${envs[@]}" "$H" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null &
+	hpid=$!
 	CASE=$name
+}
+# hx NAME ENV... -- ARGS...: run the helper; sets RC and ELAPSED (seconds)
+hx() {
+	local t0
+	t0=$(date +%s.%N)
+	hx_bg "$@"
+	wait "$hpid"
+	RC=$?
+	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
+}
+# term_bg: SIGTERM the helper of hx_bg; sets RC and ELAPSED (seconds to exit)
+term_bg() {
+	local t0
+	t0=$(date +%s.%N)
+	kill -TERM "$hpid"
+	wait "$hpid"
+	RC=$?
+	ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
 }
 
 # count [METHOD] PATH: requests of the current scenario to PATH
@@ -200,13 +224,20 @@ lt() { awk "BEGIN { exit !($1 < $2) }"; }
 # ---- command line ----------------------------------------------------------
 hx help "${BASE[@]}" -- --help
 expect_rc 0
-for opt in --project --endpoint --instance --host --client-id --profile --config-file \
+for opt in --project --branch --endpoint --instance --host --client-id --profile --config-file \
 	--auth-type --cacert --dbname --conninfo --role --port --sslmode --connect-timeout \
-	--statement-timeout --lock-timeout --http-timeout --deadline --retries --retry-delay \
-	--every --count --json --verbose --version --help DATABRICKS_CLIENT_SECRET DATABRICKS_TOKEN; do
+	--statement-timeout --lock-timeout --http-timeout --deadline --start-timeout --retries \
+	--retry-delay --every --count --json --partial-ok --verbose --version --help \
+	DATABRICKS_CLIENT_SECRET DATABRICKS_TOKEN DATABRICKS_OIDC_TOKEN DATABRICKS_OIDC_TOKEN_FILEPATH \
+	ARM_CLIENT_SECRET LAKETS_BRANCH LAKETS_START_TIMEOUT; do
 	expect_out "$opt"
 done
-for code in 0 1 2 3 4 5; do expect_out "^  $code  "; done
+for type in oauth-m2m pat env-oidc file-oidc azure-client-secret databricks-cli; do expect_out "$type"; done
+for code in 0 1 2 3 4 5 6; do expect_out "^  $code  "; done
+# every long option of the source is in --help (and so in this list)
+for opt in $(grep -o '{"[a-z-]*", [a-z_]*_argument' helper/main.c | cut -d'"' -f2); do
+	expect_out "--$opt"
+done
 verdict "cli: --help lists every option and exit code"
 
 hx version "${BASE[@]}" -- --version
@@ -230,7 +261,7 @@ expect_rc 2
 expect_err 'refusing a password on the command line'
 verdict "cli: a password in --conninfo is refused"
 
-hx argv_password_uri "${PLAIN[@]}" -- --dbname "postgresql://postgres:$SECRET@127.0.0.1/$DB" sql 'SELECT 1'
+hx argv_password_uri "${PLAIN[@]}" -- --dbname "postgresql://postgres:$PAT@127.0.0.1/$DB" sql 'SELECT 1'
 expect_rc 2
 expect_err 'refusing a password on the command line'
 verdict "cli: a password in a --dbname URI is refused"
@@ -242,7 +273,8 @@ verdict "config: plain-http workspace URL refused"
 
 hx two_auths "${DBX[@]}" DATABRICKS_TOKEN="$PAT" -- run partitions
 expect_rc 2
-expect_err 'more than one authentication method'
+expect_err 'more than one authentication method is configured: pat and oauth-m2m'
+expect_err 'hint: .*DATABRICKS_AUTH_TYPE'
 verdict "config: OAuth secret and PAT together are ambiguous"
 
 hx two_targets "${DBX[@]}" -- --project a --instance b check
@@ -417,15 +449,9 @@ expect_eq "$(psql -X -At -d "$DB" -c "SELECT count(*) - $runs_before FROM lakets
 verdict "every: run rollups --every: a fresh credential, a CALL and a summary per run"
 
 scenario every_sigterm
-env -i "${DBX[@]}" "$H" --every 1s sql 'SELECT 1' >"$OUT/every_sigterm.out" 2>"$OUT/every_sigterm.err" </dev/null &
-hpid=$!
+hx_bg every_sigterm "${DBX[@]}" -- --every 1s sql 'SELECT 1'
 sleep 1.5
-t0=$(date +%s.%N)
-kill -TERM "$hpid"
-wait "$hpid"
-RC=$?
-ELAPSED=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
-CASE=every_sigterm
+term_bg
 expect_rc 0
 expect_true "lt $ELAPSED 1.5" "took ${ELAPSED}s to stop"
 verdict "every: SIGTERM stops the loop promptly with the runs' status"
@@ -496,6 +522,434 @@ expect_eq "$(count POST /oidc/v1/token)" 0 "token requests"
 expect_eq "$(grep '"scenario": "pat"' "$LOG" | grep -c '"auth": "pat"')" 6 "API calls made with the PAT"
 verdict "pat: a personal access token instead of OAuth M2M"
 
+# ---- where the SDKs read the profile, and which profile -------------------
+# [DEFAULT] as "databricks auth login" writes it, for another workspace
+printf '[DEFAULT]\nhost = https://127.0.0.1:9\nauth_type = databricks-cli\n' >"$T/home/.databrickscfg"
+chmod 600 "$T/home/.databrickscfg"
+scenario default_cli_ignored
+hx default_cli_ignored "${DBX[@]}" -- -v sql 'SELECT 1'
+expect_rc 0
+expect_no_err 'unsupported auth_type|using profile'
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
+verdict "config: M2M in the environment; a [DEFAULT] with auth_type = databricks-cli is not read"
+
+printf '[DEFAULT]\nhost = %s\nclient_id = %s\nclient_secret = %s\n' "$MOCK" "$SP" "$SECRET" >"$T/home/.databrickscfg"
+scenario pat_over_default_m2m '"password_role": "lakets-user@example.com"'
+hx pat_over_default_m2m "${BASE[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_TOKEN="$PAT" LAKETS_CA_BUNDLE="$T/ca.crt" \
+	LAKETS_PROJECT=lakets-proj LAKETS_DBNAME="$DB" PGPORT="$PGPORT" -- sql 'SELECT current_user'
+expect_rc 0
+expect_out "^ $PAT_USER"
+expect_no_err 'more than one authentication method'
+expect_eq "$(count POST /oidc/v1/token)" 0 "token requests"
+verdict "config: DATABRICKS_TOKEN in the environment; service-principal credentials in [DEFAULT] are not read"
+
+printf '[DEFAULT]\nhost = https://127.0.0.1:9\nclient_id = other-workspace-sp\nclient_secret = %s\n' "$SECRET" >"$T/home/.databrickscfg"
+scenario host_not_mixed
+hx host_not_mixed "${BASE[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_CLI_PATH=/nonexistent/databricks \
+	LAKETS_CA_BUNDLE="$T/ca.crt" LAKETS_PROJECT=lakets-proj -- run partitions
+expect_rc 2
+expect_err 'no Databricks credentials configured'
+expect_eq "$(grep -c "\"scenario\": \"host_not_mixed\"" "$LOG")" 0 "requests to the workspace"
+verdict "config: DATABRICKS_HOST is never combined with another workspace's credentials from [DEFAULT]"
+rm -f "$T/home/.databrickscfg"
+
+cat >"$T/settings.cfg" <<CFG
+[__settings__]
+default_profile = lakets-prod
+
+[DEFAULT]
+host = https://127.0.0.1:9
+client_id = wrong
+
+[lakets-prod]
+host = "$MOCK"
+client_id = '$SP'
+client_secret = "$SECRET"   # quoted, as the Go SDK reads it
+CFG
+chmod 600 "$T/settings.cfg"
+scenario settings_quotes
+hx settings_quotes "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/settings.cfg" -- -v sql 'SELECT current_user'
+expect_rc 0
+expect_out "^ $SP\$"
+expect_err 'using profile "lakets-prod"'
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
+verdict "config: [__settings__] default_profile picks the profile; quoted values lose their quotes"
+
+hx settings_named "${NOCRED[@]}" DATABRICKS_CONFIG_FILE="$T/settings.cfg" -- --profile __settings__ check
+expect_rc 2
+expect_err '"__settings__" is the settings section of the configuration file, not a profile'
+verdict "config: --profile __settings__ is refused"
+
+scenario host_forms
+hx host_query "${DBX[@]}" DATABRICKS_HOST="$MOCK/?o=1234567890123456" -- -v sql 'SELECT 1'
+expect_rc 0
+expect_err 'ignoring "\?o=1234567890123456"'
+verdict "config: a workspace URL with ?o=<workspace id> (as Azure shows it) is accepted"
+hx host_fragment "${DBX[@]}" DATABRICKS_HOST="$MOCK/#" -- sql 'SELECT 1'
+expect_rc 0
+verdict "config: a workspace URL ending in /# is accepted"
+before_path=$(grep -c '"scenario": "host_forms"' "$LOG")
+hx host_path "${DBX[@]}" DATABRICKS_HOST="$MOCK/login.html" -- sql 'SELECT 1'
+expect_rc 2
+expect_err 'must not have a path: ".*/login\.html"'
+expect_err "hint: use $MOCK\$"
+expect_eq "$(grep -c '"scenario": "host_forms"' "$LOG")" "$before_path" "requests made"
+verdict "config: a workspace URL with a path is refused before any request"
+hx host_account "${DBX[@]}" DATABRICKS_HOST=https://accounts.cloud.databricks.com -- sql 'SELECT 1'
+expect_rc 2
+expect_err '"accounts\.cloud\.databricks\.com" is the Databricks account console, not a workspace'
+expect_err 'hint: Lakebase is reached through a workspace'
+verdict "config: an account console host is refused with a hint"
+
+scenario redirect '"faults": [{"method": "POST", "path": "/oidc/v1/token", "status": 302, "headers": {"Location": "https://127.0.0.1/login.html?next=/oidc/v1/token"}}]'
+hx redirect "${DBX[@]}" -- sql 'SELECT 1'
+expect_rc 2
+expect_err 'error: could not get an OAuth token: the server answered with a redirect \(HTTP 302\) to https://127\.0\.0\.1/login\.html'
+expect_err 'hint: set DATABRICKS_HOST to the workspace URL'
+expect_no_err 'HTTP 302$'
+verdict "errors: a redirect is named as such, with where it points"
+
+hx appname_plain "${PLAIN[@]}" PGAPPNAME=nightly-lakets -- sql "SELECT current_setting('application_name')"
+expect_rc 0
+expect_out "^ nightly-lakets *$"
+verdict "postgres: PGAPPNAME is honoured (plain)"
+scenario appname
+hx appname_lakebase "${DBX[@]}" PGAPPNAME=lakets-cron -- sql "SELECT current_setting('application_name')"
+expect_rc 0
+expect_out "^ lakets-cron *$"
+hx appname_default "${DBX[@]}" -- sql "SELECT current_setting('application_name')"
+expect_out "^ lakets-helper *$"
+verdict "postgres: PGAPPNAME is honoured (Lakebase); lakets-helper is the fallback"
+
+# ---- tokens over time -----------------------------------------------------------
+scenario jwt_expired '"faults": [{"method": "POST", "path": "/api/2.0/postgres/credentials", "status": 403, "times": 1, "json": {"error_code": "403", "message": "JWT has expired"}}]'
+hx jwt_expired "${DBX[@]}" -- -v --every 1s --count 2 sql 'SELECT 1'
+expect_rc 0
+expect_err 'refused the cached OAuth token \(HTTP 403\); getting a new one'
+expect_no_err 'stopping repetition|CAN USE'
+expect_eq "$(count POST /oidc/v1/token)" 2 "token requests"
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 3 "credential requests (one refused, then one per run)"
+verdict "tokens: a 403 \"JWT has expired\" gets a new OAuth token and a retry, and --every goes on"
+
+scenario pat_refused '"faults": [{"method": "GET", "path": "/api/2.0/preview/scim/v2/Me", "status": 403, "json": {"error_code": "403", "message": "Invalid access token."}}]'
+hx pat_refused "${BASE[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_TOKEN="$PAT" LAKETS_CA_BUNDLE="$T/ca.crt" \
+	LAKETS_PROJECT=lakets-proj -- sql 'SELECT 1'
+expect_rc 3
+expect_err 'detail: 403: Invalid access token\.'
+expect_err 'hint: check DATABRICKS_TOKEN: it may be expired or revoked'
+expect_no_err 'LAKETS_PG_ROLE|lacks a permission'
+expect_eq "$(count GET /api/2.0/preview/scim/v2/Me)" 1 "SCIM Me requests (a PAT cannot be renewed)"
+verdict "tokens: a PAT refused with 403 \"Invalid access token\" gets the PAT hint, not a permission hint"
+
+# a machine suspended for two hours: the one-hour OAuth token expired meanwhile
+${CC:-cc} -shared -fPIC -O1 -o "$T/fake_suspend.so" test/helper/fake_suspend.c -ldl 2>"$OUT/fake_suspend.cc" ||
+	die "fake_suspend.c: $(tail -n 3 "$OUT/fake_suspend.cc")"
+echo 0 >"$T/suspend"
+scenario suspend
+hx_bg suspend "${DBX[@]}" LD_PRELOAD="$T/fake_suspend.so" FAKE_SUSPEND_FILE="$T/suspend" -- \
+	-v --every 2s --count 2 sql 'SELECT 1'
+for _ in $(seq 1 100); do
+	[ "$(count POST /api/2.0/postgres/credentials)" -ge 1 ] && break
+	sleep 0.05
+done
+echo 7200 >"$T/suspend"
+wait "$hpid"
+RC=$?
+expect_rc 0
+expect_err 'the OAuth token is about to expire; getting a new one'
+expect_eq "$(count POST /oidc/v1/token)" 2 "token requests (a new one after the suspend)"
+verdict "tokens: token expiry counts time suspended (CLOCK_BOOTTIME, not CLOCK_MONOTONIC)"
+
+# ---- endpoint and instance states ------------------------------------------------
+EP=projects/lakets-proj/branches/production/endpoints/primary
+ON_EP=("${DBX[@]}" LAKETS_PROJECT= LAKETS_LAKEBASE_ENDPOINT=$EP)
+ON_INST=("${DBX[@]}" LAKETS_PROJECT= LAKETS_INSTANCE=lakets-inst)
+scenario endpoint_init '"endpoint_states": [{"current_state": "INIT", "hosts": null}, {"current_state": "INIT", "hosts": null}, {}]'
+hx endpoint_init "${ON_EP[@]}" -- sql 'SELECT 1'
+expect_rc 0
+expect_err "warning: Lakebase endpoint \"$EP\" is INIT; waiting up to 600s for it"
+expect_eq "$(count GET /api/2.0/postgres/$EP)" 3 "endpoint reads"
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests"
+verdict "states: an endpoint in INIT without hosts is waited for"
+
+scenario endpoint_disabled '"endpoint_states": [{"disabled": true}]'
+hx endpoint_disabled "${ON_EP[@]}" -- --retries 4 sql 'SELECT 1'
+expect_rc 4
+expect_err "error: Lakebase endpoint \"$EP\" is disabled"
+expect_err 'hint: enable the endpoint'
+expect_eq "$(count POST /api/2.0/postgres/credentials)" 0 "credential requests"
+verdict "states: a disabled endpoint is reported at once; no credential is minted"
+
+scenario endpoint_idle '"endpoint_states": [{"current_state": "IDLE"}]'
+hx endpoint_idle "${ON_EP[@]}" -- -v sql 'SELECT 1'
+expect_rc 0
+expect_err "info: endpoint \"$EP\" is idle \\(scaled to zero\\); waking it by connecting"
+verdict "states: an IDLE endpoint is woken by connecting (and says so)"
+
+scenario instance_stopped '"instance_states": [{"state": "STOPPED", "stopped": true}]'
+hx instance_stopped "${ON_INST[@]}" -- --retries 4 run partitions
+expect_rc 4
+expect_err 'error: Lakebase database instance "lakets-inst" is stopped'
+expect_err 'hint: start the instance'
+expect_eq "$(count GET /api/2.0/database/instances/lakets-inst)" 1 "instance reads"
+expect_eq "$(count POST /api/2.0/database/credentials)" 0 "credential requests"
+verdict "states: a STOPPED instance is reported at once; no credential is minted"
+
+scenario instance_starting '"instance_states": [{"state": "STARTING"}, {"state": "STARTING"}, {}]'
+hx instance_starting "${ON_INST[@]}" -- sql 'SELECT 1'
+expect_rc 0
+expect_err 'warning: Lakebase database instance "lakets-inst" is STARTING; waiting up to 600s for it'
+expect_eq "$(count GET /api/2.0/database/instances/lakets-inst)" 3 "instance reads"
+expect_eq "$(count POST /api/2.0/database/credentials)" 1 "credential requests"
+verdict "states: a STARTING instance is waited for"
+
+scenario instance_start_timeout '"instance_states": [{"state": "STARTING"}]'
+hx instance_start_timeout "${ON_INST[@]}" -- --start-timeout 1s sql 'SELECT 1'
+expect_rc 4
+expect_err 'error: Lakebase database instance "lakets-inst" is still STARTING after [0-9]+s'
+expect_err 'hint: raise --start-timeout'
+expect_eq "$(count POST /api/2.0/database/credentials)" 0 "credential requests"
+expect_true "lt $ELAPSED 4" "took ${ELAPSED}s, expected --start-timeout 1s to hold"
+verdict "states: the wait for a starting instance is bounded by --start-timeout"
+
+# ---- secretless and platform-native authentication -------------------------------
+printf '%s' "$JWT" >"$T/k8s-token"	# as a Kubernetes projected service account token
+FED=("${BASE[@]}" DATABRICKS_HOST="$MOCK" LAKETS_CA_BUNDLE="$T/ca.crt" LAKETS_PROJECT=lakets-proj
+	LAKETS_DBNAME="$DB" PGPORT="$PGPORT" LAKETS_RETRY_DELAY=100ms)
+# exchanges CLIENT_ID: token exchanges of the current scenario with that client_id (or null)
+exchanges() { grep -F "\"scenario\": \"$SCEN\"" "$LOG" | grep -F '"auth": "exchange"' | grep -F '"status": 200' | grep -cF "\"client_id\": $1" || true; }
+
+scenario file_oidc '"federation": "sp"'
+hx file_oidc "${FED[@]}" DATABRICKS_CLIENT_ID="$SP" DATABRICKS_OIDC_TOKEN_FILEPATH="$T/k8s-token" -- -v run partitions
+expect_rc 0
+expect_err 'token federation, identity token from ".*k8s-token" \(file-oidc\), service principal'
+expect_eq "$(exchanges "\"$SP\"")" 1 "token exchanges for the service principal"
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests"
+verdict "federation: file-oidc (a projected service account token) exchanged under a service principal's policy"
+
+scenario env_oidc '"federation": "account"'
+hx env_oidc "${FED[@]}" DATABRICKS_OIDC_TOKEN="$JWT" -- sql 'SELECT current_user'
+expect_rc 0
+expect_out "^ $SP\$"
+expect_eq "$(exchanges null)" 1 "token exchanges without client_id"
+verdict "federation: env-oidc (DATABRICKS_OIDC_TOKEN) under the account-wide policy"
+
+scenario env_oidc_named '"federation": "sp"'
+hx env_oidc_named "${FED[@]}" DATABRICKS_AUTH_TYPE=env-oidc DATABRICKS_CLIENT_ID="$SP" \
+	DATABRICKS_OIDC_TOKEN_ENV=CI_ID_TOKEN CI_ID_TOKEN="$JWT" -- check
+expect_rc 0
+expect_out '^auth: +env-oidc$'
+expect_eq "$(exchanges "\"$SP\"")" 1 "token exchanges"
+verdict "federation: env-oidc with the token in the variable DATABRICKS_OIDC_TOKEN_ENV names"
+
+printf 'eyJhbGciOiJSUzI1NiJ9.bm90LWEtZmVkZXJhdGVkLWlkZW50aXR5.c2ln\n' >"$T/other-token"
+scenario federation_refused '"federation": "sp"'
+hx federation_refused "${FED[@]}" DATABRICKS_CLIENT_ID="$SP" DATABRICKS_OIDC_TOKEN_FILEPATH="$T/other-token" -- sql 'SELECT 1'
+expect_rc 3
+expect_err '^lakets-helper: error: could not exchange the identity token for a Databricks token: HTTP 401$'
+expect_err 'detail: invalid_grant: '
+expect_err "hint: check the federation policy of service principal $SP"
+verdict "federation: a token no policy accepts -> exit 3 with a hint on the policy"
+
+hx federation_no_file "${FED[@]}" DATABRICKS_OIDC_TOKEN_FILEPATH="$T/no-such-token" -- sql 'SELECT 1'
+expect_rc 2
+expect_err 'could not read the identity token file ".*no-such-token"'
+verdict "federation: a missing token file is a configuration error"
+
+AZ=("${BASE[@]}" DATABRICKS_HOST="$MOCK" LAKETS_CA_BUNDLE="$T/ca.crt" LAKETS_PROJECT=lakets-proj
+	LAKETS_DBNAME="$DB" PGPORT="$PGPORT" DATABRICKS_AUTH_TYPE=azure-client-secret ARM_CLIENT_ID="$SP"
+	ARM_TENANT_ID="$TENANT" LAKETS_AZURE_AUTHORITY="$ENTRA")
+scenario azure
+hx azure "${AZ[@]}" ARM_CLIENT_SECRET="$AZSECRET" -- run partitions
+expect_rc 0
+expect_eq "$(count POST /$TENANT/oauth2/token)" 1 "Entra ID token requests"
+expect_eq "$(count POST /oidc/v1/token)" 0 "Databricks token requests"
+expect_eq "$(grep -F '"scenario": "azure"' "$LOG" | grep -cF '"auth": "aad"')" 6 "API calls with the Entra ID token"
+verdict "azure: azure-client-secret gets a Microsoft Entra ID token for Azure Databricks"
+
+scenario azure_wrong
+hx azure_wrong "${AZ[@]}" ARM_CLIENT_SECRET=azs~wrong -- run partitions
+expect_rc 3
+expect_err '^lakets-helper: error: could not get a Microsoft Entra ID token: HTTP 401$'
+expect_err 'detail: invalid_client: AADSTS7000215'
+expect_err 'hint: check ARM_CLIENT_ID, ARM_CLIENT_SECRET'
+verdict "azure: a wrong client secret -> exit 3 with the Entra ID message"
+
+hx azure_incomplete "${AZ[@]}" -- run partitions
+expect_rc 2
+expect_err 'auth_type "azure-client-secret" needs ARM_CLIENT_SECRET'
+verdict "azure: a missing ARM_CLIENT_SECRET is named"
+
+hx azure_not_azure "${AZ[@]}" DATABRICKS_AUTH_TYPE= ARM_CLIENT_SECRET="$AZSECRET" DATABRICKS_CLI_PATH=/nonexistent -- check
+expect_rc 2
+expect_err 'no Databricks credentials configured'
+verdict "azure: Entra ID credentials count for Azure workspace hosts only (as in the SDKs)"
+
+# a stand-in for the Databricks CLI: what "databricks auth token" prints
+mkdir -p "$T/bin"
+cat >"$T/bin/databricks" <<SH
+#!/bin/sh
+echo "\$*" >"$T/cli.args"
+case "\$(cat "$T/cli.mode" 2>/dev/null)" in
+logged-out) echo 'Error: cannot get access token: refresh token is invalid' >&2; exit 1 ;;
+hang) exec sleep 30 ;;
+esac
+printf '{\n  "access_token": "%s",\n  "token_type": "Bearer",\n  "expiry": "%s"\n}\n' "$CLITOKEN" "\$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.123456789Z)"
+SH
+chmod 755 "$T/bin/databricks"
+# the profile "databricks auth login" writes
+printf '[DEFAULT]\nhost = %s\nauth_type = databricks-cli\n' "$MOCK" >"$T/home/.databrickscfg"
+chmod 600 "$T/home/.databrickscfg"
+CLI=("${BASE[@]}" PATH="$T/bin:$PATH" LAKETS_CA_BUNDLE="$T/ca.crt" LAKETS_PROJECT=lakets-proj
+	LAKETS_DBNAME="$DB" PGPORT="$PGPORT")
+: >"$T/cli.mode"
+scenario cli '"password_role": "lakets-user@example.com"'
+hx cli "${CLI[@]}" -- check
+expect_rc 0
+expect_out '^auth: +databricks-cli$'
+expect_out "^role: +$PAT_USER\$"
+expect_eq "$(cat "$T/cli.args")" "auth token --host $MOCK" "arguments given to databricks"
+expect_eq "$(grep -F '"scenario": "cli"' "$LOG" | grep -cF '"auth": "cli"')" 6 "API calls with the CLI's token"
+verdict "databricks-cli: check on one's own machine, with the login the Databricks CLI holds"
+
+scenario cli_token '"password_role": "lakets-user@example.com"'
+hx cli_token "${CLI[@]}" -- --json token
+expect_rc 0
+expect_true "$PY -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o[\"token\"].startswith(\"pgcred-\") and o[\"user\"]==sys.argv[2]' '$OUT/cli_token.out' '$PAT_USER'" \
+	"--json token is not a credential for the person logged in"
+verdict "databricks-cli: token prints a credential for the person logged in"
+
+echo logged-out >"$T/cli.mode"
+hx cli_logged_out "${CLI[@]}" -- check
+expect_rc 3
+expect_err '"databricks auth token" failed \(exit status 1\)'
+expect_err 'detail: Error: cannot get access token'
+expect_err "hint: log in first: databricks auth login --host $MOCK"
+verdict "databricks-cli: not logged in -> exit 3 with the CLI's message and a hint"
+
+echo hang >"$T/cli.mode"
+hx cli_hang "${CLI[@]}" -- --http-timeout 1s check
+expect_rc 4
+expect_err 'gave no answer within 1s'
+expect_true "lt $ELAPSED 4" "took ${ELAPSED}s, expected the 1 s timeout to hold"
+verdict "databricks-cli: a CLI that hangs is stopped after --http-timeout"
+rm -f "$T/home/.databrickscfg" "$T/cli.mode"
+
+# ---- Autoscaling branches ------------------------------------------------------------
+scenario branch
+hx branch "${DBX[@]}" -- --branch dev sql 'SELECT 1'
+expect_rc 0
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches)" 0 "branch lists"
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/dev/endpoints)" 1 "endpoint lists of dev"
+expect_eq "$(count GET /api/2.0/postgres/projects/lakets-proj/branches/dev/endpoints/dev-primary)" 1 "reads of dev's endpoint"
+verdict "autoscaling: --branch picks a non-default branch's read-write endpoint"
+
+scenario branch_unknown
+hx branch_unknown "${DBX[@]}" LAKETS_BRANCH=nope -- sql 'SELECT 1'
+expect_rc 2
+expect_err 'HTTP 404'
+expect_err 'hint: check --branch / LAKETS_BRANCH'
+verdict "autoscaling: an unknown LAKETS_BRANCH is a configuration error with a hint"
+
+hx branch_no_project "${ON_INST[@]}" -- --branch dev check
+expect_rc 2
+expect_err 'needs a project'
+verdict "autoscaling: --branch without a project is refused"
+
+# ---- stopping ----------------------------------------------------------------------
+running_sleeps() {
+	psql -X -At -d "$DB" -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
+}
+hx_bg sigterm_statement "${PLAIN[@]}" -- sql 'SELECT pg_sleep(30)'
+for _ in $(seq 1 100); do
+	[ "$(running_sleeps)" = 1 ] && break
+	sleep 0.1
+done
+term_bg
+expect_rc 6
+expect_err '^lakets-helper: error: the statement: cancelled on request \(SIGTERM\)$'
+expect_no_err 'statement_timeout|statement timeout'
+expect_true "lt $ELAPSED 2" "took ${ELAPSED}s to stop"
+expect_eq "$(running_sleeps)" 0 "statements still running"
+verdict "signals: SIGTERM during a statement -> cancelled on request, exit 6, not a statement timeout"
+
+# a server that accepts connections and never answers
+bh_port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$PY - "$bh_port" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+PY
+pids+=($!)
+for _ in $(seq 1 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$bh_port") 2>/dev/null && break
+	sleep 0.05
+done
+SILENT=("${PLAIN[@]}" PGHOST=127.0.0.1 PGPORT="$bh_port")
+hx_bg sigterm_connect "${SILENT[@]}" -- --connect-timeout 30s sql 'SELECT 1'
+sleep 1
+term_bg
+expect_rc 6
+expect_err 'error: connecting to PostgreSQL: cancelled on request \(SIGTERM\)'
+expect_true "lt $ELAPSED 1.5" "took ${ELAPSED}s to stop"
+verdict "signals: SIGTERM while connecting stops at once, not after --connect-timeout"
+
+hx connect_timeout "${SILENT[@]}" -- --connect-timeout 1s --retries 1 --retry-delay 100ms sql 'SELECT 1'
+expect_rc 4
+expect_err 'warning: could not connect to PostgreSQL: timeout expired after 1s; retrying'
+expect_true "lt $ELAPSED 4" "took ${ELAPSED}s, expected two 1 s attempts"
+verdict "postgres: --connect-timeout bounds an attempt at a server that never answers, and it is retried"
+
+# ---- connection failures, classified by SQLSTATE, not by their text ------------------
+hx no_such_db "${PLAIN[@]}" PGDATABASE=no_such_db -- sql 'SELECT 1'
+expect_rc 2
+expect_err 'database "no_such_db" does not exist'
+expect_no_err 'retrying'
+verdict "postgres: a database that does not exist (3D000) is a configuration error, not retried"
+
+TCP=("${BASE[@]}" PGHOST=127.0.0.1 PGPORT="$PGPORT" PGUSER=helper_plain PGDATABASE="$DB")
+hx needs_password "${TCP[@]}" -- sql 'SELECT 1'
+expect_rc 3
+expect_err 'hint: the server asks for a password: set PGPASSWORD or use a ~/.pgpass file'
+expect_no_err 'retrying'
+verdict "postgres: no password for a server that wants one -> exit 3 (PQconnectionNeedsPassword)"
+
+hx verify_no_root "${TCP[@]}" PGPASSWORD=plain-password-1 -- --sslmode verify-full sql 'SELECT 1'
+expect_rc 4
+expect_err 'hint: sslmode verify-full verifies the server against a root certificate, and there is none: set PGSSLROOTCERT'
+expect_no_err 'retrying'
+verdict "tls: --sslmode verify-full without a root certificate gets a hint, and no retries"
+
+hx verify_wrong_ca "${TCP[@]}" PGPASSWORD=plain-password-1 PGSSLROOTCERT="$T/ca.crt" -- -v --sslmode verify-full sql 'SELECT 1'
+expect_rc 4
+expect_err 'hint: the TLS handshake failed'
+expect_eq "$(grep -c 'info: connecting to' "$OUT/verify_wrong_ca.err")" 1 "connection attempts"
+verdict "tls: a server certificate the root certificate does not sign -> exit 4, not retried"
+
+hx verify_full "${TCP[@]}" PGPASSWORD=plain-password-1 PGSSLROOTCERT="$LAKETS_PGDATA/server.crt" -- --sslmode verify-full sql 'SELECT 1'
+expect_rc 0
+verdict "tls: --sslmode verify-full with the right root certificate connects"
+
+scenario lakebase_verify_full
+hx lakebase_verify_full "${DBX[@]}" -- --sslmode verify-full sql 'SELECT 1'
+expect_rc 4
+expect_err 'hint: sslmode verify-full verifies the server against a root certificate, and there is none'
+verdict "tls: Lakebase with --sslmode verify-full and no root certificate gets the same hint"
+
+scenario retry_after_date '"faults": [{"method": "POST", "path": "/oidc/v1/token", "status": 503, "retry_after_date": 3, "times": 1}]'
+hx retry_after_date "${DBX[@]}" -- sql 'SELECT 1'
+expect_rc 0
+expect_err 'warning: POST /oidc/v1/token: HTTP 503; retrying in [23]\.0s'
+gap=$(grep '"scenario": "retry_after_date"' "$LOG" | grep '"path": "/oidc/v1/token"' |
+	$PY -c 'import json,sys; t=[json.loads(l)["t"] for l in sys.stdin]; print("%.2f" % (t[1]-t[0]))')
+expect_true "! lt $gap 1.9" "second token request ${gap}s after the first, expected >= 2s"
+verdict "errors: Retry-After as an HTTP-date is honoured (parsed by libcurl)"
+
 # ---- failures Databricks reports ----------------------------------------------
 scenario wrong_secret
 hx wrong_secret "${DBX[@]}" DATABRICKS_CLIENT_SECRET=dose-wrong-secret-0000 -- run partitions
@@ -513,6 +967,7 @@ expect_err 'HTTP 403'
 expect_err 'detail: PERMISSION_DENIED: User does not have CAN USE'
 expect_err '^lakets-helper: hint: grant the identity'
 expect_eq "$(count POST /api/2.0/postgres/credentials)" 1 "credential requests (no retry)"
+expect_eq "$(count POST /oidc/v1/token)" 1 "token requests (a missing permission is not a refused token)"
 verdict "errors: 403 on the credential -> no retry, permission hint, exit 3"
 
 scenario rate_limited '"faults": [{"method": "POST", "path": "/oidc/v1/token", "status": 429, "retry_after": 2, "times": 1}]'
@@ -611,6 +1066,10 @@ expect_err '^lakets-helper: warning: server: default partition of chronotable "p
 expect_err '^lakets-helper: warning: partitions completed, but the server sent 1 warning$'
 expect_out "$(summary partitions succeeded 0 0 0 0 0)"
 verdict "jobs: a run recorded as succeeded but with a server WARNING -> partial success, exit 5"
+hx warning_partial_ok "${PLAIN[@]}" -- --partial-ok run partitions
+expect_rc 0
+expect_err '^lakets-helper: warning: partitions completed, but the server sent 1 warning$'
+verdict "jobs: --partial-ok makes that partial success exit 0 (the warning is still printed)"
 as_sp -c "DELETE FROM metrics WHERE ts < '2022-01-01'"
 
 # hold_lock TABLE: a session (application_name helper_test_locker) holds
@@ -766,16 +1225,74 @@ expect_err 'statement timeout'
 expect_true "lt $ELAPSED 5" "took ${ELAPSED}s"
 verdict "jobs: statement_timeout never outlives --deadline"
 
+# ---- deploy examples (helper/deploy) ----------------------------------------------
+# deploy_case NAME COMMAND...: run a check; its stdout and stderr are the case's
+deploy_case() {
+	local name=$1
+	shift
+	"$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+	RC=$?
+	CASE=$name
+}
+D=helper/deploy
+deploy_case deploy_docker $PY test/helper/check_deploy.py docker "$H" $D/Dockerfile
+expect_rc 0
+verdict "deploy: the image's runtime packages are exactly what ldd says the binary needs"
+
+if $PY -c 'import yaml' 2>/dev/null; then
+	deploy_case deploy_kubernetes $PY test/helper/check_deploy.py kubernetes $D/kubernetes/cronjob.yaml
+	expect_rc 0
+	verdict "deploy: the Kubernetes CronJob parses, uses workload identity (a projected token, no Secret) and --partial-ok"
+
+	deploy_case deploy_databricks $PY test/helper/check_deploy.py databricks $D/databricks/databricks.yml
+	expect_rc 0
+	expect_true "$PY -m py_compile $D/databricks/run_helper.py 2>>'$OUT/deploy_databricks.err'" "run_helper.py does not compile"
+	rm -rf $D/databricks/__pycache__
+	verdict "deploy: the Databricks job parses, runs on serverless compute every 15 minutes, states the secret scope permission"
+else
+	skip "deploy: Kubernetes and Databricks YAML" "python3-yaml is not installed"
+fi
+
+deploy_case deploy_cron $PY test/helper/check_deploy.py cron $D/cron/lakets $D/cron/logrotate
+expect_rc 0
+if command -v logrotate >/dev/null; then
+	# the service user exists only where the example is installed
+	sed 's/^\(\s*su\) lakets lakets$/\1 root root/' $D/cron/logrotate >"$T/logrotate.conf"
+	expect_true "logrotate -d -s '$T/logrotate.state' '$T/logrotate.conf' >>'$OUT/deploy_cron.out' 2>&1" "logrotate -d refuses the rotation config"
+	verdict "deploy: the cron file's job lines are valid, its log is rotated, logrotate -d accepts the config"
+else
+	verdict "deploy: the cron file's job lines are valid and its log is rotated"
+	skip "deploy: logrotate -d" "logrotate is not installed"
+fi
+
+if command -v systemd-analyze >/dev/null; then
+	# systemd-analyze verify wants the program to exist: point ExecStart at this build
+	mkdir -p "$T/systemd"
+	sed "s|^ExecStart=/usr/local/bin/lakets-helper|ExecStart=$H|" $D/systemd/lakets-maintenance.service \
+		>"$T/systemd/lakets-maintenance.service"
+	cp $D/systemd/lakets-maintenance.timer "$T/systemd/"
+	deploy_case deploy_systemd systemd-analyze verify --man=no "$T/systemd/lakets-maintenance.service" \
+		"$T/systemd/lakets-maintenance.timer"
+	expect_rc 0
+	expect_eq "$(cat "$OUT/deploy_systemd.out" "$OUT/deploy_systemd.err")" "" "systemd-analyze verify output"
+	expect_true "grep -q '^LoadCredential=' $D/systemd/lakets-maintenance.service" "the service loads no credential"
+	expect_true "! grep -qE 'SECRET|TOKEN=' $D/systemd/lakets-maintenance.service" "a secret in the unit"
+	verdict "deploy: systemd-analyze verify accepts the service (LoadCredential=) and the timer"
+else
+	skip "deploy: systemd units" "systemd-analyze is not installed"
+fi
+
 # ---- secrets ------------------------------------------------------------------
-# The client secret, the PAT and every OAuth token the mock issued must not
-# appear in any output of any case (including -vv).  Postgres credentials
-# appear only where "token" printed one on purpose.
+# The client secret, the PAT, the identity token, the Entra ID secret, the
+# CLI's token and every OAuth token the mock issued must not appear in any
+# output of any case (including -vv).  Postgres credentials appear only
+# where "token" printed one on purpose.
 leaks=()
-for s in "$SECRET" "$PAT" $(grep -o '"issued": "oauth-[^"]*"' "$LOG" | cut -d'"' -f4 | sort -u); do
+for s in "$SECRET" "$PAT" "$JWT" "$AZSECRET" "$CLITOKEN" $(grep -oE '"issued": "(oauth|aad)-[^"]*"' "$LOG" | cut -d'"' -f4 | sort -u); do
 	f=$(grep -rlF -- "$s" "$OUT" 2>/dev/null | head -n 3)
 	[ -n "$f" ] && leaks+=("${s:0:8}... in $(echo "$f" | xargs -n1 basename | tr '\n' ' ')")
 done
-f=$(grep -rlE 'pgcred-' "$OUT" | grep -v '/m2m_token' | head -n 3)
+f=$(grep -rlE 'pgcred-' "$OUT" | grep -vE '/(m2m|cli)_token' | head -n 3)
 [ -n "$f" ] && leaks+=("a Postgres credential in $(echo "$f" | xargs -n1 basename | tr '\n' ' ')")
 CASE=secrets
 if [ ${#leaks[@]} -eq 0 ]; then
@@ -783,6 +1300,17 @@ if [ ${#leaks[@]} -eq 0 ]; then
 else
 	not_ok "secrets: no secret in any stdout/stderr" "${leaks[@]}"
 fi
+
+# json-c keeps parsed strings in a buffer of its own: is a token left there?
+${CC:-cc} -O1 -g -Ihelper -I"$(pg_config --includedir)" -o "$T/wipe_check" test/helper/wipe_check.c \
+	$(ls helper/*.c | grep -v '/main\.c$') -L"$(pg_config --libdir)" -lpq -lcurl -ljson-c 2>"$OUT/wipe_check.cc" ||
+	die "wipe_check.c: $(tail -n 3 "$OUT/wipe_check.cc")"
+"$T/wipe_check" >"$OUT/wipe_check.out" 2>"$OUT/wipe_check.err"
+RC=$?
+CASE=wipe_check
+expect_rc 0
+expect_out '^wipe_check: [1-9][0-9]* blocks checked, 0 held the secret$'
+verdict "secrets: parsing a token answer leaves no copy of the token in freed memory (json-c's buffer included)"
 
 # ---- memory -------------------------------------------------------------------
 if command -v valgrind >/dev/null; then
@@ -813,6 +1341,13 @@ if command -v valgrind >/dev/null; then
 	verdict "valgrind: the 401 error path leaks nothing"
 	vg_case valgrind_plain 0 "${PLAIN[@]}" -- --json sql 'SELECT 1 AS one'
 	verdict "valgrind: plain PostgreSQL run leaks nothing"
+	scenario valgrind_federation '"federation": "sp", "instance_states": [{"state": "STARTING"}, {}]'
+	vg_case valgrind_federation 0 "${FED[@]}" LAKETS_PROJECT= LAKETS_INSTANCE=lakets-inst \
+		DATABRICKS_CLIENT_ID="$SP" DATABRICKS_OIDC_TOKEN_FILEPATH="$T/k8s-token" -- check
+	verdict "valgrind: file-oidc token exchange and the wait for a STARTING instance leak nothing"
+	scenario valgrind_cli '"password_role": "lakets-user@example.com"'
+	vg_case valgrind_cli 0 "${CLI[@]}" DATABRICKS_HOST="$MOCK" DATABRICKS_AUTH_TYPE=databricks-cli -- --json token
+	verdict "valgrind: the Databricks CLI's token (posix_spawn, pipes) leaks nothing"
 	as_sp -c "INSERT INTO metrics VALUES (now(), 5)"
 	vg_case valgrind_job_json 0 "${PLAIN[@]}" -- --json run maintenance
 	expect_out '"action":"refreshed"'
