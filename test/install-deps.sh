@@ -11,7 +11,7 @@ packages=(
 	libpq-dev libcurl4-openssl-dev libjson-c-dev
 	"postgresql-$PGVER-cron" "postgresql-$PGVER-partman"
 	clang libclang-rt-14-dev valgrind time
-	python3 python3-requests python3-psycopg
+	python3 python3-requests python3-psycopg python3-yaml logrotate systemd
 )
 
 missing=()
