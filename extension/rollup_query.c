@@ -9,7 +9,14 @@
  * lakets.time_bucket(width, t [, origin]), date_bin(width, t, origin), or
  * date_trunc(unit, t) for a timestamp column / date_trunc(unit, t, 'UTC').
  * (date_trunc on timestamptz without a zone is refused: its buckets follow
- * the session TimeZone.)
+ * the session TimeZone.) On a date column, date_trunc(unit, d::timestamp)
+ * counts as a bucket too.
+ *
+ * Everything else in the query must be IMMUTABLE (functions, operators,
+ * casts, aggregates): a refresh recomputes buckets later, in any session,
+ * and must get what the first computation got. lakets.time_bucket() is, and
+ * date_trunc(unit, t, 'UTC') as the bucket is accepted although PostgreSQL
+ * marks it STABLE (its zone is a constant). TABLESAMPLE is refused.
  *
  * From it we derive, by adding quals to the analysed tree and deparsing it
  * with every name schema-qualified:
@@ -31,6 +38,7 @@
 #include "parser/parsetree.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
@@ -94,6 +102,9 @@ rollup_query_parse(const char *sql)
 						   "joins, subqueries and functions in FROM are not supported.")));
 	if (!rte->inh)
 		refuse("must not use ONLY", NULL);
+	if (rte->tablesample != NULL)
+		refuse("must not use TABLESAMPLE",
+			   "A refresh recomputes buckets from all their rows.");
 	if (contain_volatile_functions((Node *) q))
 		refuse("must not use volatile functions",
 			   "A refresh recomputes buckets at a later time; it must give the same "
@@ -138,12 +149,17 @@ const_arg(List *args, int n)
 	return (Const *) arg;
 }
 
-/* Whether node is the time column (varno 1: the query reads one table). */
+/*
+ * Whether node is the time column (varno 1: the query reads one table), or
+ * a date time column cast to timestamp (an immutable cast).
+ */
 static bool
 is_time_var(Node *node, AttrNumber attnum)
 {
 	while (node && IsA(node, RelabelType))
 		node = (Node *) ((RelabelType *) node)->arg;
+	if (node && IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == F_TIMESTAMP_DATE)
+		node = linitial(((FuncExpr *) node)->args);
 	return node && IsA(node, Var) && ((Var *) node)->varno == 1 &&
 		((Var *) node)->varlevelsup == 0 && ((Var *) node)->varattno == attnum;
 }
@@ -210,7 +226,8 @@ bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *
 	{
 		*width = *DatumGetIntervalP(const_arg(f->args, 0)->constvalue);
 		if (nargs == 3)
-			*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue, time_type);
+			*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue,
+										 exprType(lthird(f->args)));
 		return true;
 	}
 	if (nsp != PG_CATALOG_NAMESPACE)
@@ -218,9 +235,25 @@ bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *
 	if (strcmp(name, "date_bin") == 0 && is_time_var(lsecond(f->args), attnum))
 	{
 		*width = *DatumGetIntervalP(const_arg(f->args, 0)->constvalue);
-		*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue, time_type);
+		if (width->month != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("p_query uses date_bin() with a width of months"),
+					 errdetail("date_bin() cannot bin into intervals containing months or years."),
+					 errhint("Use lakets.time_bucket('1 month', ...) or date_trunc('month', ..., 'UTC').")));
+		*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue,
+									 exprType(lthird(f->args)));
 		return true;
 	}
+	if (strcmp(name, "date_trunc") == 0 && IsA(lsecond(f->args), FuncExpr) &&
+		((FuncExpr *) lsecond(f->args))->funcid == F_TIMESTAMPTZ_DATE &&
+		is_time_var(linitial(((FuncExpr *) lsecond(f->args))->args), attnum))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query buckets a date with date_trunc() through timestamp with time zone"),
+				 errdetail("date_trunc(unit, date) casts the date to the session's time zone, so its "
+						   "buckets would change with the TimeZone setting."),
+				 errhint("Write date_trunc(unit, d::timestamp), or use lakets.time_bucket().")));
 	if (strcmp(name, "date_trunc") == 0 && is_time_var(lsecond(f->args), attnum))
 	{
 		char	   *unit = TextDatumGetCString(const_arg(f->args, 0)->constvalue);
@@ -245,6 +278,59 @@ bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *
 }
 
 /*
+ * The origin of a bucket: finite, and for month widths a month boundary
+ * that gives the same buckets as months counted from January 2000 (the
+ * only alignment months have here; returned as 0).
+ */
+static int64
+checked_origin(const Interval *width, int64 origin)
+{
+	if (TIMESTAMP_NOT_FINITE(origin))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query uses an infinite bucket origin"),
+				 errhint("Give a finite origin, e.g. '2000-01-01 00:00+00'.")));
+	if (width->month != 0 && origin != 0 &&
+		lakets_bucket_start(origin, width) != origin)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query buckets by months from an origin that is not aligned on them"),
+				 errdetail("Month buckets are counted from January 2000 in UTC; an origin must "
+						   "be the start of one of those buckets."),
+				 errhint("Leave the origin out, or use a fixed width such as '30 days'.")));
+	return width->month != 0 ? 0 : origin;
+}
+
+/*
+ * Refuse what is not IMMUTABLE in the query, except the bucket expression
+ * itself (date_trunc(unit, t, 'UTC') is STABLE only because of its zone
+ * argument, a constant here).
+ */
+static void
+check_immutable(Query *q, TargetEntry *bucket_tle)
+{
+	Query	   *copy = copyObject(q);
+	ListCell   *lc;
+
+	foreach(lc, copy->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resno == bucket_tle->resno)
+			tle->expr = (Expr *) makeNullConst(exprType((Node *) tle->expr), -1, InvalidOid);
+	}
+	if (contain_mutable_functions((Node *) copy))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p_query uses a function, operator or cast that is not immutable"),
+				 errdetail("A refresh recomputes buckets later, in any session: the query must give "
+						   "the same result whatever the session's settings (TimeZone, DateStyle, ...) "
+						   "and whenever it runs, so now(), to_char(), casts between timestamp and "
+						   "timestamptz and the like are refused."),
+				 errhint("Keep the query to immutable functions; bucket with lakets.time_bucket().")));
+}
+
+/*
  * Find the output column that buckets time_column; record the bucket and
  * the GROUP BY key columns.
  */
@@ -254,6 +340,8 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 	Query	   *q = rq->query;
 	AttrNumber	attnum = get_attnum(rq->source_relid, time_column);
 	ListCell   *lc;
+
+	TargetEntry *bucket_tle = NULL;
 
 	rq->time_column = pstrdup(time_column);
 	rq->time_type = get_atttype(rq->source_relid, attnum);
@@ -272,6 +360,8 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 			if (rq->bucket_column != NULL)
 				refuse("must group by one time bucket only", NULL);
 			lakets_validate_interval(&width, rq->time_type, "bucket width");
+			origin = checked_origin(&width, origin);
+			bucket_tle = tle;
 			rq->bucket_column = pstrdup(tle->resname);
 			rq->bucket_type = exprType((Node *) tle->expr);
 			rq->bucket_interval = width;
@@ -289,6 +379,7 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 						   time_column, rq->source_schema, rq->source_table),
 				 errhint("Use e.g. lakets.time_bucket('1 hour', %s) AS bucket ... GROUP BY bucket.",
 						 quote_identifier(time_column))));
+	check_immutable(q, bucket_tle);
 }
 
 /*

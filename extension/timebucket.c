@@ -45,8 +45,9 @@ interval_usecs(const Interval *iv)
 }
 
 /*
- * Check that an interval can be a chunk or bucket width: positive, either
- * months or days/time but not both, and whole days for a date column.
+ * Check that an interval can be a chunk or bucket width: positive (in all:
+ * '1 day -1 hour' is 23 hours), either months or days/time but not both,
+ * and whole days for a date column.
  */
 void
 lakets_validate_interval(const Interval *iv, Oid time_type, const char *what)
@@ -59,13 +60,13 @@ lakets_validate_interval(const Interval *iv, Oid time_type, const char *what)
 						   "\"1 month 2 days\" has no stable alignment."),
 				 errhint("Use a whole number of months (e.g. '1 month'), or "
 						 "days and time only (e.g. '30 days').")));
-	if (iv->month < 0 || iv->day < 0 || iv->time < 0 ||
-		(iv->month == 0 && interval_usecs(iv) <= 0))
+	/* a day is 24 hours here, so '1 day -1 hour' is 23 hours */
+	if (iv->month < 0 || (iv->month == 0 && interval_usecs(iv) <= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", what),
 				 errhint("Use a positive width such as '1 day' or '1 month'.")));
-	if (time_type == DATEOID && iv->month == 0 && iv->time != 0)
+	if (time_type == DATEOID && iv->month == 0 && interval_usecs(iv) % USECS_PER_DAY != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s for a date column must be a whole number of days or months",
