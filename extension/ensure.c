@@ -296,10 +296,11 @@ range_starts(const ChronoTable *ct, int64 from, int64 to)
 
 /*
  * Check the caller's right, then, as the table's owner, record chunks
- * detached or dropped behind lakets' back and make the chunks exist.
+ * detached or dropped behind lakets' back and make the chunks starting at
+ * "starts" exist.
  */
 static int
-ensure_starts(const ChronoTable *ct, List *(*starts) (const ChronoTable *, void *), void *arg)
+ensure_starts(const ChronoTable *ct, List *starts)
 {
 	Oid			relid = chunk_parent_relid(ct, false);
 	OwnerSwitch sw;
@@ -308,45 +309,15 @@ ensure_starts(const ChronoTable *ct, List *(*starts) (const ChronoTable *, void 
 	lakets_check_owner(relid);
 	lakets_become_owner(relid, &sw);
 	catalog_reconcile_chunks(ct);
-	created = ensure_chunks(ct, starts(ct, arg));
+	created = ensure_chunks(ct, starts);
 	lakets_end_owner(&sw);
 	return created;
-}
-
-typedef struct Window
-{
-	int			past_count;
-	int			future_count;
-} Window;
-
-static List *
-window_starts(const ChronoTable *ct, void *arg)
-{
-	Window	   *w = arg;
-
-	return chronotable_window_starts(ct, w->past_count, w->future_count);
 }
 
 static int
 ensure_one(const ChronoTable *ct, int past_count, int future_count)
 {
-	Window		w = {past_count, future_count};
-
-	return ensure_starts(ct, window_starts, &w);
-}
-
-typedef struct Span
-{
-	int64		from;
-	int64		to;
-} Span;
-
-static List *
-span_starts(const ChronoTable *ct, void *arg)
-{
-	Span	   *span = arg;
-
-	return range_starts(ct, span->from, span->to);
+	return ensure_starts(ct, chronotable_window_starts(ct, past_count, future_count));
 }
 
 typedef struct EnsureWork
@@ -461,11 +432,8 @@ lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3))
 		created = ensure_one(ct, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 	else
-	{
-		Span		span = {PG_GETARG_TIMESTAMPTZ(3), PG_GETARG_TIMESTAMPTZ(4)};
-
-		created = ensure_starts(ct, span_starts, &span);
-	}
+		created = ensure_starts(ct, range_starts(ct, PG_GETARG_TIMESTAMPTZ(3),
+												 PG_GETARG_TIMESTAMPTZ(4)));
 	SPI_finish();
 	PG_RETURN_INT32(created);
 }

@@ -502,15 +502,30 @@ untrack_source(Oid source_relid)
 					 catalog_relation_name(lfirst_oid(lc)));
 }
 
-/* Drop a RollUp's view, table and function, as the source's owner. */
+/*
+ * The table whose owner acts on a RollUp: its source, or, once the source
+ * was dropped behind lakets' back, the RollUp table; InvalidOid when both
+ * are gone (what is left is only registry rows, which anyone may forget).
+ */
+static Oid
+acting_relid(const Rollup *r)
+{
+	if (r->source_table != NULL)
+		return r->source_relid;
+	if (r->rollup_table != NULL)
+		return r->rollup_relid;
+	return InvalidOid;
+}
+
+/* Drop a RollUp's view, table and function, as the acting table's owner. */
 static void
 drop_one(const Rollup *r)
 {
 	OwnerSwitch sw;
-	bool		as_owner = r->source_table != NULL;
+	bool		as_owner = OidIsValid(acting_relid(r));
 
 	if (as_owner)
-		lakets_become_owner(r->source_relid, &sw);
+		lakets_become_owner(acting_relid(r), &sw);
 	drop_if_exists("VIEW", r->view_relid);
 	drop_if_exists("TABLE", r->rollup_relid);
 	if (SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(r->refresh_function)))
@@ -535,7 +550,9 @@ lakets_drop_rollup(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	r = catalog_get_rollup(name, false);
-	rollup_check_owner(r);
+	/* a RollUp whose source was dropped can still be dropped */
+	if (OidIsValid(acting_relid(r)))
+		lakets_check_owner(acting_relid(r));
 	dependents = dependents_of(name);
 	if (dependents != NIL)
 		ereport(ERROR,

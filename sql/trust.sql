@@ -43,6 +43,30 @@ SELECT lakets.drop_rollup('lg_b');
 SELECT count(*) AS logged_for_lg FROM lakets._source_invalidation_log WHERE source_relid = 'lg'::regclass;
 SELECT count(*) AS lakets_triggers_left FROM pg_trigger WHERE tgrelid = 'lg'::regclass AND tgname LIKE 'zz_lakets%';
 
+-- a RollUp whose source was dropped behind lakets' back (here without the
+-- sql_drop event trigger) can still be dropped, and maintenance forgets it
+ALTER EVENT TRIGGER lakets_forget_dropped DISABLE;
+CREATE TABLE gone (ts timestamptz NOT NULL, v int);
+SELECT lakets.create_chronotable('gone', 'ts', '1 day') > 0 AS created;
+SELECT lakets.create_rollup('gone_h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) AS n FROM gone GROUP BY 1$$) > 0 AS created;
+SELECT lakets.create_rollup('gone_d', $$SELECT lakets.time_bucket('1 day', bucket) AS bucket, sum(n) AS n FROM _rollup_gone_h GROUP BY 1$$, '1 day') > 0 AS created;
+DROP TABLE gone CASCADE;
+SELECT lakets.drop_rollup('gone_h');
+SELECT lakets.drop_rollup('gone_d');
+SELECT lakets.drop_rollup('gone_h');
+SELECT to_regclass('_rollup_gone_d') IS NULL AND to_regclass('_rollup_gone_h') IS NULL AS tables_dropped;
+-- or the next maintenance run forgets it; its table stays, the owner's
+CREATE TABLE gone2 (ts timestamptz NOT NULL, v int);
+SELECT lakets.create_chronotable('gone2', 'ts', '1 day') > 0 AS created;
+SELECT lakets.create_rollup('gone2_h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) AS n FROM gone2 GROUP BY 1$$) > 0 AS created;
+DROP TABLE gone2 CASCADE;
+SELECT action, detail FROM lakets.run_maintenance() WHERE action NOT IN ('ok', 'nothing_to_do', 'refreshed', 'created');
+SELECT count(*) AS rollups_left FROM lakets._rollup_registry WHERE name LIKE 'gone%';
+SELECT count(*) AS errors FROM lakets.run_maintenance() WHERE action = 'error';
+SELECT to_regclass('_rollup_gone2_h') IS NOT NULL AS rollup_table_left_to_its_owner;
+DROP TABLE _rollup_gone2_h;
+ALTER EVENT TRIGGER lakets_forget_dropped ENABLE;
+
 -- drop_chunks refreshes the RollUps first: no change is lost
 CREATE TABLE dc (ts timestamptz NOT NULL, v int);
 SELECT lakets.create_chronotable('dc', 'ts', '1 day') > 0 AS created;

@@ -8,6 +8,11 @@ SET client_min_messages = warning;
 CREATE EXTENSION lakets;
 CREATE SCHEMA bench;
 
+-- lakets' registry of ChronoTables with each table's current name
+CREATE VIEW bench.chronotables AS
+SELECT r.*, c.relname AS table_name
+FROM lakets._chronotable_registry r JOIN pg_catalog.pg_class c ON c.oid = r.relid;
+
 -- bench.start() ... bench.stop(): the server's clock at both ends.
 CREATE FUNCTION bench.start()
 RETURNS void

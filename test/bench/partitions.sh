@@ -68,7 +68,7 @@ check_grew() {
 check_registry() {
 	local bad
 	bad=$(q -At -c "SELECT count(*) FROM bench.partition_counts('lt') c
-		JOIN lakets._chronotable_registry r ON r.schema_name = 'public' AND r.table_name = c.parent
+		JOIN lakets._chronotable_registry r ON r.relid = format('public.%I', c.parent)::regclass
 		WHERE c.partitions - 1 <> (SELECT count(*) FROM lakets._chunk_metadata m
 		                           WHERE m.chronotable_id = r.id AND m.status = 'active')")
 	[ "$bad" -eq 0 ] || fail "$1: $bad ChronoTables whose chunk registry disagrees with pg_inherits"
@@ -126,7 +126,7 @@ for ((r = 1; r <= create_rounds; r++)); do
 	snapshot
 	{
 		echo "SELECT lakets.set_chunk_window(table_name, past_count, future_count + 1)
-		      FROM lakets._chronotable_registry WHERE table_name ~ '^lt_[0-9]+\$';"
+		      FROM bench.chronotables r WHERE table_name ~ '^lt_[0-9]+\$';"
 		echo "UPDATE partman.part_config SET premake = premake + 1
 		      WHERE parent_table ~ '^public\\.pm_[0-9]+\$';"
 		if ((r % 2)); then

@@ -106,7 +106,7 @@ q -At -c "SELECT 'retention: ' || version()" \
 # of each, the order alternating.
 t0=$(date +%s)
 rt_tables=$(q -At -c "SELECT array_agg(table_name::text ORDER BY table_name)::text
-	FROM lakets._chronotable_registry WHERE table_name ~ '^rt_[0-9]+\$'")
+	FROM bench.chronotables r WHERE table_name ~ '^rt_[0-9]+\$'")
 for ((r = 1; r <= reps; r++)); do
 	from="timestamptz '2021-01-01 00:00+00' + interval '$(((r - 1) * chunks)) days'"
 	{

@@ -161,7 +161,7 @@ DECLARE
 	total	bigint := 0;
 BEGIN
 	SELECT count(*) INTO n FROM lakets._chunk_metadata m
-	JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id
+	JOIN bench.chronotables r ON r.id = m.chronotable_id
 	WHERE r.table_name ~ '^rt_[0-9]+$' AND m.status = 'dropped';
 	PERFORM bench.check(n = p_tombstones,
 						format('%s: %s tombstones on the rt_* tables, expected %s', p_what, n, p_tombstones));
@@ -171,7 +171,7 @@ BEGIN
 	PERFORM bench.check(n = 0, format('%s: %s tombstoned chunks still exist as tables', p_what, n));
 	SELECT count(*) INTO n FROM bench.window_chunks w
 	WHERE NOT EXISTS (SELECT FROM lakets._chunk_metadata m
-					  JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id
+					  JOIN bench.chronotables r ON r.id = m.chronotable_id
 					  WHERE r.table_name = w.table_name AND m.chunk_name = w.chunk_name
 						AND m.status = 'active')
 	   OR NOT EXISTS (SELECT FROM pg_inherits i
@@ -179,15 +179,15 @@ BEGIN
 						AND i.inhparent = format('public.%I', w.table_name)::regclass);
 	PERFORM bench.check(n = 0, format('%s: %s chunks of the window are gone or detached', p_what, n));
 	SELECT count(*) INTO n FROM lakets._chunk_metadata m
-	JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id
+	JOIN bench.chronotables r ON r.id = m.chronotable_id
 	WHERE r.table_name ~ '^rt_[0-9]+$' AND m.status = 'active'
 	  AND NOT EXISTS (SELECT FROM bench.window_chunks w WHERE w.chunk_name = m.chunk_name);
 	PERFORM bench.check(n = 0, format('%s: %s expired chunks are still active', p_what, n));
-	FOR t IN SELECT table_name FROM lakets._chronotable_registry WHERE table_name ~ '^rt_[0-9]+$' LOOP
+	FOR t IN SELECT table_name FROM bench.chronotables r WHERE table_name ~ '^rt_[0-9]+$' LOOP
 		EXECUTE format('SELECT count(*) FROM public.%I', t) INTO n;
 		total := total + n;
 	END LOOP;
-	SELECT count(*) * 24 INTO n FROM lakets._chronotable_registry WHERE table_name ~ '^rt_[0-9]+$';
+	SELECT count(*) * 24 INTO n FROM bench.chronotables r WHERE table_name ~ '^rt_[0-9]+$';
 	PERFORM bench.check(total = n, format('%s: %s rows left in rt_*, expected %s (today''s)', p_what, total, n));
 END
 $$;
@@ -272,10 +272,10 @@ DECLARE
 	n_skip	bigint;
 BEGIN
 	SELECT array_agg(table_name::text ORDER BY table_name) INTO tables
-	FROM lakets._chronotable_registry
+	FROM bench.chronotables
 	WHERE table_name ~ '^rt_[0-9]+$' OR (p_own AND table_name = 'live');
-	SELECT array_agg(table_name::text ORDER BY schema_name, table_name) INTO policed
-	FROM lakets._retention_policy;
+	SELECT array_agg(c.relname::text ORDER BY c.relname) INTO policed
+	FROM lakets._retention_policy p JOIN pg_catalog.pg_class c ON c.oid = p.relid;
 	WHILE clock_timestamp() < t_stop LOOP
 		it := it + 1;
 		day0 := timestamptz '2015-01-01 00:00+00' + nextval('bench.loop_range') * p_days * interval '1 day';
@@ -338,7 +338,7 @@ SELECT lakets.add_retention_policy('live', '1 year');
 -- The window of every ChronoTable as set up, for the checks.
 CREATE TABLE bench.window_chunks AS
 SELECT r.table_name::text, m.chunk_name::text
-FROM lakets._chronotable_registry r
+FROM bench.chronotables r
 JOIN lakets._chunk_metadata m ON m.chronotable_id = r.id AND m.status = 'active';
 
 ANALYZE;
