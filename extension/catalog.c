@@ -337,22 +337,56 @@ catalog_mark_chunk_gone(int64 chunk_id, const char *status)
  * Record what happened to chunks behind lakets' back: a live chunk that is
  * no longer a partition of its ChronoTable was detached (it still exists)
  * or dropped. Either way it is a tombstone now, and lakets never touches
- * that relation again.
+ * that relation again. For one ChronoTable, or all of them (id 0) in one
+ * statement, which the all-tables calls run once. Safe for anyone: it only
+ * records what is true.
  */
 void
-catalog_reconcile_chunks(const ChronoTable *ct)
+catalog_reconcile_chunks(int32 chronotable_id)
 {
-	Oid			types[2] = {INT4OID, REGCLASSOID};
-	Datum		values[2] = {Int32GetDatum(ct->id), ObjectIdGetDatum(ct->relid)};
+	registry_write1("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
+					" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
+					" THEN 'detached' ELSE 'dropped' END,"
+					" chunk_relid = NULL, dropped_at = now()"
+					" FROM lakets._chronotable_registry r"
+					" WHERE r.id = m.chronotable_id AND ($1 = 0 OR r.id = $1)"
+					" AND m.status = 'active'"
+					" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+					" WHERE i.inhrelid = m.chunk_relid AND i.inhparent = r.relid)",
+					INT4OID, Int32GetDatum(chronotable_id), SPI_OK_UPDATE);
+}
 
-	registry_write("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
-				   " (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
-				   " THEN 'detached' ELSE 'dropped' END,"
-				   " chunk_relid = NULL, dropped_at = now()"
-				   " WHERE m.chronotable_id = $1 AND m.status = 'active'"
-				   " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
-				   " WHERE i.inhrelid = m.chunk_relid AND i.inhparent = $2)",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+/*
+ * In a sql_drop event trigger: whether a relation just dropped is one the
+ * registry points at (the cheap test before catalog_forget_missing()). It
+ * runs for every DROP in the database, so its plan is prepared once per
+ * backend.
+ */
+bool
+catalog_tracks_dropped(void)
+{
+	static SPIPlanPtr plan = NULL;
+	bool		isnull;
+
+	if (plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT EXISTS (SELECT 1"
+										   " FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+										   " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+										   " AND d.objsubid = 0 AND ("
+										   " EXISTS (SELECT 1 FROM lakets._chronotable_registry r WHERE r.relid = d.objid)"
+										   " OR EXISTS (SELECT 1 FROM lakets._chunk_metadata m WHERE m.chunk_relid = d.objid)"
+										   " OR EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = d.objid"
+										   " OR r.rollup_relid = d.objid OR r.view_relid = d.objid)"
+										   " OR EXISTS (SELECT 1 FROM lakets._retention_policy p WHERE p.relid = d.objid)))",
+										   0, NULL);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare lakets' sql_drop check: %s",
+				 SPI_result_code_string(SPI_result));
+		plan = p;
+	}
+	return DatumGetBool(lakets_exec_plan_scalar(plan, &isnull));
 }
 
 /*

@@ -59,8 +59,9 @@ extern List *catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to,
 extern void catalog_insert_chunk(int32 chronotable_id, Oid chunk_relid,
 								 const char *chunk_name, int64 start, int64 end);
 extern void catalog_mark_chunk_gone(int64 chunk_id, const char *status);
-extern void catalog_reconcile_chunks(const ChronoTable *ct);
+extern void catalog_reconcile_chunks(int32 chronotable_id);
 extern int	catalog_forget_missing(void);
+extern bool catalog_tracks_dropped(void);
 
 extern bool catalog_caller_owns_registry(void);
 

@@ -630,11 +630,12 @@ lakets_drop_chronotable(PG_FUNCTION_ARGS)
 	lakets_lock_relation(relid, AccessExclusiveLock);
 	rollup_drop_for_source(relid);
 	chronotable_check_no_dependents(relid, "drop");
+	/* the registry first: the sql_drop event trigger then has nothing to do */
+	catalog_delete_retention(relid);
+	catalog_delete_chronotable(ct->id);
 	lakets_become_owner(relid, &sw);
 	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(relid));
 	lakets_end_owner(&sw);
-	catalog_delete_retention(relid);
-	catalog_delete_chronotable(ct->id);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -299,8 +299,9 @@ chunk_drop(const ChronoTable *ct, const ChunkMeta *chunk)
 		return false;
 	}
 	lakets_lock_relation(chunk->relid, AccessExclusiveLock);
-	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(chunk->relid));
+	/* the tombstone first: the sql_drop event trigger then has nothing to do */
 	catalog_mark_chunk_gone(chunk->id, "dropped");
+	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(chunk->relid));
 	return true;
 }
 

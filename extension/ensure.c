@@ -295,9 +295,9 @@ range_starts(const ChronoTable *ct, int64 from, int64 to)
 }
 
 /*
- * Check the caller's right, then, as the table's owner, record chunks
- * detached or dropped behind lakets' back and make the chunks starting at
- * "starts" exist.
+ * Check the caller's right, then, as the table's owner, make the chunks
+ * starting at "starts" exist. (Callers have recorded the chunks detached or
+ * dropped behind lakets' back first: catalog_reconcile_chunks().)
  */
 static int
 ensure_starts(const ChronoTable *ct, List *starts)
@@ -308,7 +308,6 @@ ensure_starts(const ChronoTable *ct, List *starts)
 
 	lakets_check_owner(relid);
 	lakets_become_owner(relid, &sw);
-	catalog_reconcile_chunks(ct);
 	created = ensure_chunks(ct, starts);
 	lakets_end_owner(&sw);
 	return created;
@@ -368,6 +367,7 @@ ensure_all(void)
 	ListCell   *lc;
 	int			created = 0;
 
+	catalog_reconcile_chunks(0);
 	foreach(lc, catalog_list_chronotables())
 	{
 		ChronoTable *ct = lfirst(lc);
@@ -398,6 +398,7 @@ lakets_ensure_partitions(PG_FUNCTION_ARGS)
 		ChronoTable *ct = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name),
 												  false);
 
+		catalog_reconcile_chunks(ct->id);
 		created = ensure_one(ct, ct->past_count, ct->future_count);
 	}
 	SPI_finish();
@@ -429,6 +430,7 @@ lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	ct = catalog_get_chronotable_by_id(PG_GETARG_INT32(0), false);
+	catalog_reconcile_chunks(ct->id);
 	if (PG_ARGISNULL(3))
 		created = ensure_one(ct, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 	else

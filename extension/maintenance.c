@@ -117,6 +117,8 @@ run_partitions(Run *run)
 {
 	ListCell   *lc;
 
+	catalog_reconcile_chunks(0);
+
 	foreach(lc, catalog_list_chronotables())
 	{
 		ChronoTable *ct = lfirst(lc);
@@ -326,8 +328,11 @@ lakets_maintain(PG_FUNCTION_ARGS)
 
 /*
  * SQL: the sql_drop event trigger lakets._forget_dropped(): forget at once
- * the registry rows of what was just dropped. It does nothing while the
- * extension itself is being dropped.
+ * the registry rows of what was just dropped. It fires for every DROP in
+ * the database, so it first asks, with indexed look-ups, whether any
+ * dropped relation is one lakets tracks (lakets' own drops update the
+ * registry first, so they never get past that), and does nothing while
+ * the extension itself is being dropped.
  */
 PG_FUNCTION_INFO_V1(lakets_forget_dropped);
 Datum
@@ -344,7 +349,8 @@ lakets_forget_dropped(PG_FUNCTION_ARGS)
 		!OidIsValid(get_relname_relid("_retention_policy", nsp)))
 		PG_RETURN_VOID();
 	SPI_connect();
-	(void) catalog_forget_missing();
+	if (catalog_tracks_dropped())
+		(void) catalog_forget_missing();
 	SPI_finish();
 	PG_RETURN_VOID();
 }

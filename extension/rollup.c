@@ -526,13 +526,14 @@ drop_one(const Rollup *r)
 
 	if (as_owner)
 		lakets_become_owner(acting_relid(r), &sw);
+	/* the registry first: the sql_drop event trigger then has nothing to do */
+	catalog_delete_retention(r->rollup_relid);
+	catalog_delete_rollup(r->id);
 	drop_if_exists("VIEW", r->view_relid);
 	drop_if_exists("TABLE", r->rollup_relid);
 	if (SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(r->refresh_function)))
 		lakets_execf(SPI_OK_UTILITY, "DROP FUNCTION %s",
 					 format_procedure_qualified(r->refresh_function));
-	catalog_delete_retention(r->rollup_relid);
-	catalog_delete_rollup(r->id);
 	if (catalog_rollups_of_source(r->source_relid) == NIL)
 		untrack_source(r->source_relid);
 	if (as_owner)

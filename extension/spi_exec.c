@@ -14,22 +14,30 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/guc.h"
 
 #include "spi_exec.h"
 
+#define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
 /*
  * Pin search_path until lakets_unpin_search_path(nestlevel); an error
- * unwinds it with the (sub)transaction.
+ * unwinds it with the (sub)transaction. Nothing to do (0) when it is pinned
+ * already, as in the functions with a SET clause and inside owner.c's
+ * switch: setting it again would throw away the cached search path.
  */
 int
 lakets_pin_search_path(void)
 {
-	int			nestlevel = NewGUCNestLevel();
+	int			nestlevel;
 
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) == 0)
+		return 0;
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
 }
@@ -37,7 +45,8 @@ lakets_pin_search_path(void)
 void
 lakets_unpin_search_path(int nestlevel)
 {
-	AtEOXact_GUC(true, nestlevel);
+	if (nestlevel > 0)
+		AtEOXact_GUC(true, nestlevel);
 }
 
 static void
@@ -125,5 +134,24 @@ lakets_exec_scalar(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 		d = SPI_datumTransfer(d, att->attbyval, att->attlen);
 	}
+	return d;
+}
+
+/* Run a prepared plan without arguments returning one value (see above). */
+Datum
+lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull)
+{
+	int			nestlevel = lakets_pin_search_path();
+	int			ret = SPI_execute_plan(plan, NULL, NULL, true, 1);
+	Datum		d;
+
+	lakets_unpin_search_path(nestlevel);
+	check_result(ret, SPI_OK_SELECT, "(prepared statement)");
+	if (SPI_processed == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 	return d;
 }
