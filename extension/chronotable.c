@@ -534,7 +534,7 @@ convert_table(Oid relid, const char *schema_name, const char *table_name,
 
 	seqmoves = sequence_moves(relid, qold, qtable);
 	exec_all(seqmoves);
-	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", qold);
+	lakets_drop_own("TABLE", qold);
 	exec_all(restore);
 	/* the chunks made before the indexes and settings came back */
 	foreach(lc, find_inheritance_children(newrelid, NoLock))
@@ -634,7 +634,7 @@ lakets_drop_chronotable(PG_FUNCTION_ARGS)
 	catalog_delete_retention(relid);
 	catalog_delete_chronotable(ct->id);
 	lakets_become_owner(relid, &sw);
-	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(relid));
+	lakets_drop_own("TABLE", catalog_relation_name(relid));
 	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_VOID();

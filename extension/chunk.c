@@ -301,7 +301,7 @@ chunk_drop(const ChronoTable *ct, const ChunkMeta *chunk)
 	lakets_lock_relation(chunk->relid, AccessExclusiveLock);
 	/* the tombstone first: the sql_drop event trigger then has nothing to do */
 	catalog_mark_chunk_gone(chunk->id, "dropped");
-	lakets_execf(SPI_OK_UTILITY, "DROP TABLE %s", catalog_relation_name(chunk->relid));
+	lakets_drop_own("TABLE", catalog_relation_name(chunk->relid));
 	return true;
 }
 

@@ -330,8 +330,8 @@ lakets_maintain(PG_FUNCTION_ARGS)
  * SQL: the sql_drop event trigger lakets._forget_dropped(): forget at once
  * the registry rows of what was just dropped. It fires for every DROP in
  * the database, so it first asks, with indexed look-ups, whether any
- * dropped relation is one lakets tracks (lakets' own drops update the
- * registry first, so they never get past that), and does nothing while
+ * dropped relation is one lakets tracks; it does nothing for lakets' own
+ * drops (which update the registry first: lakets_drop_own()) and while
  * the extension itself is being dropped.
  */
 PG_FUNCTION_INFO_V1(lakets_forget_dropped);
@@ -344,6 +344,8 @@ lakets_forget_dropped(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("lakets._forget_dropped() must be called as an event trigger")));
+	if (lakets_dropping_own())
+		PG_RETURN_VOID();
 	nsp = get_namespace_oid("lakets", true);
 	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("_rollup_registry", nsp)) ||
 		!OidIsValid(get_relname_relid("_retention_policy", nsp)))

@@ -472,7 +472,7 @@ drop_if_exists(const char *kind, Oid relid)
 	if (OidIsValid(relid) && get_rel_name(relid) != NULL)
 	{
 		lakets_lock_relation(relid, AccessExclusiveLock);
-		lakets_execf(SPI_OK_UTILITY, "DROP %s %s", kind, catalog_relation_name(relid));
+		lakets_drop_own(kind, catalog_relation_name(relid));
 	}
 }
 
@@ -532,8 +532,7 @@ drop_one(const Rollup *r)
 	drop_if_exists("VIEW", r->view_relid);
 	drop_if_exists("TABLE", r->rollup_relid);
 	if (SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(r->refresh_function)))
-		lakets_execf(SPI_OK_UTILITY, "DROP FUNCTION %s",
-					 format_procedure_qualified(r->refresh_function));
+		lakets_drop_own("FUNCTION", format_procedure_qualified(r->refresh_function));
 	if (catalog_rollups_of_source(r->source_relid) == NIL)
 		untrack_source(r->source_relid);
 	if (as_owner)

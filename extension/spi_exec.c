@@ -155,3 +155,33 @@ lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull)
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 	return d;
 }
+
+/*
+ * Drop a relation or function lakets removed from its registry just before:
+ * the sql_drop event trigger sees lakets_dropping_own() and does nothing
+ * (it runs for every DROP; there is nothing to forget here).
+ */
+static bool dropping_own = false;
+
+void
+lakets_drop_own(const char *kind, const char *qualified_name)
+{
+	char	   *sql = psprintf("DROP %s %s", kind, qualified_name);
+
+	dropping_own = true;
+	PG_TRY();
+	{
+		lakets_exec(sql, SPI_OK_UTILITY);
+	}
+	PG_FINALLY();
+	{
+		dropping_own = false;
+	}
+	PG_END_TRY();
+}
+
+bool
+lakets_dropping_own(void)
+{
+	return dropping_own;
+}

@@ -14,6 +14,8 @@ extern uint64 lakets_exec(const char *sql, int expected);
 extern uint64 lakets_execf(int expected, const char *fmt,...) pg_attribute_printf(2, 3);
 extern uint64 lakets_exec_args(const char *sql, int nargs, Oid *argtypes,
 							   Datum *values, const char *nulls, int expected);
+extern void lakets_drop_own(const char *kind, const char *qualified_name);
+extern bool lakets_dropping_own(void);
 extern Datum lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull);
 extern Datum lakets_exec_scalar(const char *sql, int nargs, Oid *argtypes,
 								Datum *values, const char *nulls, bool *isnull);
