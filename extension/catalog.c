@@ -17,6 +17,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -184,7 +186,8 @@ registry_write(const char *sql, int nargs, Oid *types, Datum *values,
 	SetUserIdAndSecContext(registry_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	n = lakets_exec_args(sql, nargs, types, values, nulls, expected);
+	/* fixed statements: their plans are kept (spi_exec.c) */
+	n = lakets_exec_kept(sql, nargs, types, values, nulls, expected);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	return n;
 }
@@ -658,34 +661,46 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 }
 
 /*
- * One row per range touched in a source table by a committing transaction;
- * nothing when no RollUp reads the table (any more).
+ * One row per range touched in a source table by a committing transaction.
+ * This runs at every commit that touched a RollUp's source, so it inserts
+ * the rows straight into the heap and the index, as PostgreSQL writes its
+ * own catalogs: no SPI, no planner, no executor, no name look-up but the
+ * log's own, no permission check (it is lakets' table, and the caller's
+ * right to write the source was checked by _note_change()). Ranges of a
+ * source no RollUp reads any more go when the next maintenance run
+ * forgets them (catalog_forget_missing()). The caller makes them visible
+ * to the next command (CommandCounterIncrement()).
  */
 void
 catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 {
-	Oid			types[3] = {REGCLASSOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-	Datum		values[3];
-	Datum	   *starts = palloc(sizeof(Datum) * ranges->count);
-	Datum	   *ends = palloc(sizeof(Datum) * ranges->count);
+	Oid			logrelid = get_relname_relid("_source_invalidation_log",
+											 get_namespace_oid("lakets", false));
+	Relation	rel = table_open(logrelid, RowExclusiveLock);
+	CatalogIndexState indstate;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int			i;
 
+	if (RelationGetDescr(rel)->natts != 4)
+		elog(ERROR, "lakets._source_invalidation_log has %d columns, expected 4",
+			 RelationGetDescr(rel)->natts);
+	indstate = CatalogOpenIndexes(rel);
 	for (i = 0; i < ranges->count; i++)
 	{
-		starts[i] = TimestampTzGetDatum(ranges->ranges[i].start);
-		ends[i] = TimestampTzGetDatum(ranges->ranges[i].end);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		HeapTuple	tup;
+
+		values[0] = ObjectIdGetDatum(source_relid);
+		values[1] = TimestampTzGetDatum(ranges->ranges[i].start);
+		values[2] = TimestampTzGetDatum(ranges->ranges[i].end);
+		values[3] = TimestampTzGetDatum(now);
+		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		CatalogTupleInsertWithInfo(rel, tup, indstate);
+		heap_freetuple(tup);
 	}
-	values[0] = ObjectIdGetDatum(source_relid);
-	values[1] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
-												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
-	values[2] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
-												sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
-	registry_write("INSERT INTO lakets._source_invalidation_log"
-				   " (source_relid, range_start, range_end)"
-				   " SELECT $1, s, e FROM unnest($2::timestamptz[], $3::timestamptz[]) AS u(s, e)"
-				   " WHERE EXISTS (SELECT 1 FROM lakets._rollup_registry r"
-				   " WHERE r.source_relid = $1)",
-				   3, types, values, NULL, SPI_OK_INSERT);
+	CatalogCloseIndexes(indstate);
+	table_close(rel, RowExclusiveLock);
 }
 
 /*

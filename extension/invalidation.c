@@ -349,8 +349,7 @@ invalidation_flush(void)
 {
 	HASH_SEQ_STATUS scan;
 	SourceRanges *s;
-	bool		pushed = false;
-	bool		connected = false;
+	bool		logged = false;
 	Oid			nsp;
 
 	if (sources == NULL)
@@ -371,17 +370,8 @@ invalidation_flush(void)
 		/* a source dropped in this transaction needs nothing any more */
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s->relid)))
 		{
-			if (!connected)
-			{
-				if (!ActiveSnapshotSet())
-				{
-					PushActiveSnapshot(GetTransactionSnapshot());
-					pushed = true;
-				}
-				SPI_connect();
-				connected = true;
-			}
 			catalog_log_source_invalidations(s->relid, s->ranges);
+			logged = true;
 			if (GetCurrentTransactionNestLevel() > 1)
 			{
 				MemoryContext old = MemoryContextSwitchTo(inval_cxt);
@@ -398,8 +388,7 @@ invalidation_flush(void)
 		s->ranges->count = 0;
 		s->hit_start = s->hit_end = 0;
 	}
-	if (connected)
-		SPI_finish();
-	if (pushed)
-		PopActiveSnapshot();
+	/* what follows in this transaction (a refresh) must see the rows */
+	if (logged)
+		CommandCounterIncrement();
 }

@@ -17,6 +17,8 @@
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
 #include "utils/guc.h"
 
 #include "spi_exec.h"
@@ -184,4 +186,61 @@ bool
 lakets_dropping_own(void)
 {
 	return dropping_own;
+}
+
+/*
+ * The fixed statements lakets runs often (the registry writes, the log
+ * written at every commit), prepared once per backend and kept: planning
+ * them each time cost more than running them. A statement is found again
+ * by its text; the plan cache re-plans it by itself when a table it reads
+ * changes (the extension dropped and created again, say).
+ */
+typedef struct KeptPlan
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+} KeptPlan;
+
+static List *kept_plans = NIL;
+
+static SPIPlanPtr
+kept_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	ListCell   *lc;
+	MemoryContext old;
+	KeptPlan   *kp;
+	SPIPlanPtr	plan;
+
+	foreach(lc, kept_plans)
+	{
+		kp = lfirst(lc);
+		if (strcmp(kp->sql, sql) == 0)
+			return kp->plan;
+	}
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		check_result(SPI_result, 0, sql);
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep the plan of a lakets statement");
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	kp = palloc(sizeof(KeptPlan));
+	kp->sql = pstrdup(sql);
+	kp->plan = plan;
+	kept_plans = lappend(kept_plans, kp);
+	MemoryContextSwitchTo(old);
+	return plan;
+}
+
+/* lakets_exec_args() for a fixed statement, through its kept plan. */
+uint64
+lakets_exec_kept(const char *sql, int nargs, Oid *argtypes, Datum *values,
+				 const char *nulls, int expected)
+{
+	int			nestlevel = lakets_pin_search_path();
+	int			ret = SPI_execute_plan(kept_plan(sql, nargs, argtypes), values, nulls,
+									   false, 0);
+
+	lakets_unpin_search_path(nestlevel);
+	check_result(ret, expected, sql);
+	return SPI_processed;
 }

@@ -12,6 +12,8 @@ extern int	lakets_pin_search_path(void);
 extern void lakets_unpin_search_path(int nestlevel);
 extern uint64 lakets_exec(const char *sql, int expected);
 extern uint64 lakets_execf(int expected, const char *fmt,...) pg_attribute_printf(2, 3);
+extern uint64 lakets_exec_kept(const char *sql, int nargs, Oid *argtypes,
+							   Datum *values, const char *nulls, int expected);
 extern uint64 lakets_exec_args(const char *sql, int nargs, Oid *argtypes,
 							   Datum *values, const char *nulls, int expected);
 extern void lakets_drop_own(const char *kind, const char *qualified_name);
