@@ -17,7 +17,7 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/chronotable.sql extension/ensure.sql extension/timefuncs.sql \
 	extension/rollup.sql extension/retention.sql extension/maintenance.sql
 
-REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust
+REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \

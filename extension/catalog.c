@@ -35,7 +35,8 @@
 #define CHRONOTABLE_COLUMNS \
 	"id, relid, time_column, time_type, chunk_interval, past_count, future_count, " \
 	"(SELECT string_agg(format('%s = %L', split_part(o, '=', 1)," \
-	" substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(chunk_options) AS o)"
+	" substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(chunk_options) AS o), " \
+	"expired_before"
 
 Oid
 catalog_time_type_oid(const char *name)
@@ -80,6 +81,8 @@ oid_column(HeapTuple tup, TupleDesc desc, int col)
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
+static int64 optional_time(HeapTuple tup, TupleDesc desc, int col, bool *present);
+
 static ChronoTable *
 chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 {
@@ -96,6 +99,7 @@ chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 	ct->future_count = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
 	/* as a WITH list: "fillfactor = '70', toast.autovacuum_enabled = 'off'" */
 	ct->chunk_options = SPI_getvalue(tup, desc, 8);
+	ct->expired_before = optional_time(tup, desc, 9, &ct->has_expired_before);
 	return ct;
 }
 
@@ -239,6 +243,18 @@ catalog_set_chunk_interval(int32 id, const Interval *iv)
 
 	registry_write("UPDATE lakets._chronotable_registry SET chunk_interval = $2"
 				   " WHERE id = $1", 2, types, values, NULL, SPI_OK_UPDATE);
+}
+
+/* Retention deleted the default partition's rows before this instant. */
+void
+catalog_set_expired_before(int32 id, int64 expired_before)
+{
+	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(expired_before)};
+
+	registry_write("UPDATE lakets._chronotable_registry"
+				   " SET expired_before = greatest(expired_before, $2) WHERE id = $1",
+				   2, types, values, NULL, SPI_OK_UPDATE);
 }
 
 void

@@ -28,6 +28,8 @@ typedef struct ChronoTable
 	int32		past_count;
 	int32		future_count;
 	char	   *chunk_options;	/* storage parameters of chunks, or NULL */
+	bool		has_expired_before;
+	int64		expired_before; /* retention deleted default rows before it */
 } ChronoTable;
 
 typedef struct ChunkMeta
@@ -52,6 +54,7 @@ extern int32 catalog_insert_chronotable(Oid relid, const char *time_column,
 extern void catalog_delete_chronotable(int32 id);
 extern void catalog_set_chunk_interval(int32 id, const Interval *iv);
 extern void catalog_set_window(int32 id, int32 past_count, int32 future_count);
+extern void catalog_set_expired_before(int32 id, int64 expired_before);
 
 extern List *catalog_list_chunks(int32 chronotable_id, int64 from, int64 to);
 extern List *catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to,

@@ -20,6 +20,9 @@ CREATE TABLE lakets._chronotable_registry (
 	-- storage parameters of the converted table, applied to every chunk
 	-- (a partitioned table cannot hold them itself)
 	chunk_options	text[],
+	-- retention deleted the rows of the default partition before this
+	-- instant: RollUps never recompute buckets from before it
+	expired_before	timestamptz,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 

@@ -16,6 +16,11 @@
  *
  * Rows dated infinity, -infinity or outside the years 1 to 8999 have no
  * chunk: they stay in the default partition, and chunk creation goes on.
+ *
+ * A chunk that the table's retention policy would drop (its range ends at
+ * or before the cutoff) is never created, not for the window and not for
+ * rows waiting in the default partition: those rows stay there, and
+ * retention deletes them (retention.c).
  */
 #include "postgres.h"
 
@@ -45,6 +50,7 @@
 #include "lockwait.h"
 #include "owner.h"
 #include "rangeset.h"
+#include "retention.h"
 #include "spi_exec.h"
 #include "timebucket.h"
 
@@ -59,6 +65,32 @@ chunkable(Datum value, Oid time_type)
 	int64		t = lakets_time_to_utc(value, time_type);
 
 	return !TIMESTAMP_NOT_FINITE(t) && t >= CHUNKABLE_FROM && t < CHUNKABLE_TO;
+}
+
+/*
+ * The retention cutoff of a ChronoTable, looked up only when needed (the
+ * steady state, nothing to create, needs none): times before it are
+ * expired; PG_INT64_MIN without a policy.
+ */
+typedef struct Expiry
+{
+	const ChronoTable *ct;
+	bool		known;
+	int64		cutoff;
+} Expiry;
+
+static int64
+expiry_cutoff(Expiry *e)
+{
+	if (!e->known)
+	{
+		e->cutoff = retention_table_cutoff(e->ct);
+		/* no chunkable time is that old: nothing is expired */
+		if (e->cutoff < CHUNKABLE_FROM)
+			e->cutoff = PG_INT64_MIN;
+		e->known = true;
+	}
+	return e->cutoff;
 }
 
 /* "col >= lo AND col < hi" over the chunkable times, as SQL. */
@@ -90,12 +122,12 @@ known_ranges(const ChronoTable *ct, int64 from, int64 to)
 }
 
 /*
- * The pieces of the chunks starting at "starts" that no chunk covers yet, as
- * a list of TimeRange: one piece per gap of each chunk, never merged across
+ * The pieces of the chunks starting at "starts" that no chunk covers yet and
+ * retention would not drop, as a list of TimeRange: one piece per gap of each chunk, never merged across
  * chunk boundaries (a range set would coalesce adjacent chunks).
  */
 static List *
-missing_ranges(const ChronoTable *ct, List *starts)
+missing_ranges(const ChronoTable *ct, List *starts, Expiry *expiry)
 {
 	List	   *missing = NIL;
 	RangeSet   *known;
@@ -115,8 +147,12 @@ missing_ranges(const ChronoTable *ct, List *starts)
 
 		for (i = 0; i < gaps->count; i++)
 		{
-			TimeRange  *piece = palloc(sizeof(TimeRange));
+			TimeRange  *piece;
 
+			/* retention would drop it at once */
+			if (gaps->ranges[i].end <= expiry_cutoff(expiry))
+				continue;
+			piece = palloc(sizeof(TimeRange));
 			*piece = gaps->ranges[i];
 			missing = lappend(missing, piece);
 		}
@@ -126,11 +162,12 @@ missing_ranges(const ChronoTable *ct, List *starts)
 
 /*
  * Whether the default partition holds a row a chunk could take (a row with
- * a NULL or unchunkable time belongs there). A peek, skipped when the
- * partition is locked by someone else: the next run will look again.
+ * a NULL or unchunkable time belongs there, and an expired one waits for
+ * retention). A peek, skipped when the partition is locked by someone
+ * else: the next run will look again.
  */
 static bool
-default_has_rows(const ChronoTable *ct, Oid default_relid)
+default_has_rows(const ChronoTable *ct, Oid default_relid, Expiry *expiry)
 {
 	Relation	rel;
 	TableScanDesc scan;
@@ -153,7 +190,8 @@ default_has_rows(const ChronoTable *ct, Oid default_relid)
 
 			Datum		value = slot_getattr(slot, attnum, &isnull);
 
-			found = !isnull && chunkable(value, ct->time_type);
+			found = !isnull && chunkable(value, ct->time_type) &&
+				lakets_time_to_utc(value, ct->time_type) >= expiry_cutoff(expiry);
 		}
 		table_endscan(scan);
 		ExecDropSingleTupleTableSlot(slot);
@@ -168,11 +206,13 @@ default_has_rows(const ChronoTable *ct, Oid default_relid)
  * nothing is deleted here.
  */
 static int
-drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid)
+drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 expired)
 {
 	const char *qcol = quote_identifier(ct->time_column);
 	char	   *qdefault = catalog_relation_name(default_relid);
-	char	   *in_range = chunkable_condition(ct);
+	char	   *in_range = expired == PG_INT64_MIN ? chunkable_condition(ct) :
+		psprintf("%s AND %s >= %s", chunkable_condition(ct), qcol,
+				 quote_literal_cstr(lakets_time_literal(expired, ct->time_type)));
 	Oid			types[1] = {INTERVALOID};
 	Datum		values[1] = {IntervalPGetDatum(&ct->chunk_interval)};
 	List	   *starts = NIL;
@@ -241,8 +281,9 @@ ensure_chunks(const ChronoTable *ct, List *starts)
 {
 	Oid			parent_relid = chunk_parent_relid(ct, false);
 	Oid			default_relid = get_default_partition_oid(parent_relid);
-	List	   *missing = missing_ranges(ct, starts);
-	bool		drain = default_has_rows(ct, default_relid);
+	Expiry		expiry = {ct, false, PG_INT64_MIN};
+	List	   *missing = missing_ranges(ct, starts, &expiry);
+	bool		drain = default_has_rows(ct, default_relid, &expiry);
 	int			created = 0;
 	ListCell   *lc;
 
@@ -251,7 +292,7 @@ ensure_chunks(const ChronoTable *ct, List *starts)
 
 	lakets_lock_relation(parent_relid, ShareUpdateExclusiveLock);
 	/* another session may have done the work while we waited */
-	missing = missing_ranges(ct, starts);
+	missing = missing_ranges(ct, starts, &expiry);
 	foreach(lc, missing)
 	{
 		TimeRange  *piece = lfirst(lc);
@@ -261,7 +302,7 @@ ensure_chunks(const ChronoTable *ct, List *starts)
 		created++;
 	}
 	if (drain)
-		created += drain_default(ct, parent_relid, default_relid);
+		created += drain_default(ct, parent_relid, default_relid, expiry_cutoff(&expiry));
 	return created;
 }
 

@@ -77,6 +77,7 @@ typedef struct FlushedRanges
 } FlushedRanges;
 
 static MemoryContext inval_cxt = NULL;
+static bool suppressed = false;
 static HTAB *sources = NULL;
 static List *flushed = NIL;
 static bool callback_registered = false;
@@ -235,6 +236,8 @@ note_time(Oid source, Datum value, Oid typid, int64 granule)
 	int64		t = lakets_time_to_utc(value, typid);
 	int64		start;
 
+	if (suppressed)
+		return;
 	ensure_state();
 	s = source_ranges(source);
 	if (t >= s->hit_start && t < s->hit_end)
@@ -391,4 +394,23 @@ invalidation_flush(void)
 	/* what follows in this transaction (a refresh) must see the rows */
 	if (logged)
 		CommandCounterIncrement();
+}
+
+/*
+ * Run sql with changes not recorded: retention deleting expired rows whose
+ * buckets the RollUps keep (refresh.c never recomputes them).
+ */
+void
+invalidation_exec_unrecorded(const char *sql)
+{
+	suppressed = true;
+	PG_TRY();
+	{
+		lakets_exec(sql, SPI_OK_DELETE);
+	}
+	PG_FINALLY();
+	{
+		suppressed = false;
+	}
+	PG_END_TRY();
 }

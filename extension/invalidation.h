@@ -6,5 +6,6 @@
 #define LAKETS_INVALIDATION_H
 
 extern void invalidation_flush(void);
+extern void invalidation_exec_unrecorded(const char *sql);
 
 #endif							/* LAKETS_INVALIDATION_H */

@@ -128,8 +128,9 @@ rollup_has_pending(const Rollup *r, int64 start, int64 end)
 
 /*
  * The bucket ranges a refresh must not recompute: those overlapping a
- * dropped chunk of the source ChronoTable, or, for a RollUp read by another,
- * the rows retention removed from the source RollUp.
+ * dropped chunk of the source ChronoTable or the range retention emptied in
+ * its default partition, or, for a RollUp read by another, the rows
+ * retention removed from the source RollUp.
  */
 RangeSet *
 rollup_gone_ranges(const Rollup *r)
@@ -149,6 +150,9 @@ rollup_gone_ranges(const Rollup *r)
 				if (c->dropped)
 					rangeset_add(gone, bucket_start(r, c->start), bucket_end_before(r, c->end));
 			}
+		/* expired rows retention deleted from the default partition */
+		if (ct != NULL && ct->has_expired_before)
+			rangeset_add(gone, DT_NOBEGIN, bucket_end_before(r, ct->expired_before));
 	}
 	else
 	{

@@ -18,6 +18,15 @@
  * before the cutoff is gone, so that RollUps reading it never recompute
  * those buckets from what is left.
  *
+ * Rows that arrive late for a range whose chunk retention dropped land in
+ * the default partition (a dropped chunk is never created again, nor one
+ * retention would drop at once: ensure.c). Retention deletes them too, the
+ * rows wholly before the chunk holding the cutoff, under the same rule as
+ * chunks (the RollUps reading the table caught up first, checked again
+ * with writes to the default partition locked out), and records that the
+ * range is gone so that RollUps keep their buckets there, as over a
+ * dropped chunk.
+ *
  * Each chunk is handled in a subtransaction: one failure does not stop the
  * others. Chunks are dropped as the table's owner, and only when they are,
  * under the parent's lock, still its partitions (chunk.c).
@@ -38,9 +47,11 @@
 #include "utils/timestamp.h"
 
 #include "args.h"
+#include "catalog/partition.h"
 #include "catalog.h"
 #include "chunk.h"
 #include "compat.h"
+#include "invalidation.h"
 #include "isolate.h"
 #include "lockwait.h"
 #include "owner.h"
@@ -73,6 +84,15 @@ static int64
 cutoff_of(const RetentionPolicy *p)
 {
 	return cutoff_before_now(&p->drop_after);
+}
+
+/* The retention cutoff of a ChronoTable, PG_INT64_MIN when it has no policy. */
+int64
+retention_table_cutoff(const ChronoTable *ct)
+{
+	RetentionPolicy *p = catalog_get_retention(ct->relid, true);
+
+	return p == NULL ? PG_INT64_MIN : cutoff_of(p);
 }
 
 static RetentionAction *
@@ -150,6 +170,95 @@ drop_chunk_work(void *arg)
 	w->result = dropped ? "dropped" : "skipped_not_a_partition";
 }
 
+typedef struct DefaultWork
+{
+	const ChronoTable *ct;
+	List	   *readers;
+	int64		before;			/* delete the rows before this */
+	bool		force;
+	bool		dry_run;
+	const char *result;			/* NULL: nothing to delete */
+} DefaultWork;
+
+/* The expired rows of the default partition (see the file header). */
+static void
+delete_expired_default_work(void *arg)
+{
+	DefaultWork *w = arg;
+	Oid			parent_relid = chunk_parent_relid(w->ct, false);
+	Oid			default_relid = get_default_partition_oid(parent_relid);
+	char	   *where;
+	OwnerSwitch sw;
+	uint64		found;
+
+	if (!OidIsValid(default_relid))
+		return;
+	where = psprintf("%s < %s", quote_identifier(w->ct->time_column),
+					 quote_literal_cstr(lakets_time_literal(w->before, w->ct->time_type)));
+	lakets_become_owner(parent_relid, &sw);
+	found = lakets_execf(SPI_OK_SELECT, "SELECT 1 FROM ONLY %s WHERE %s LIMIT 1",
+						 catalog_relation_name(default_relid), where);
+	lakets_end_owner(&sw);
+	if (found == 0)
+		return;
+	if (w->dry_run)
+	{
+		w->result = "would_delete_default_rows";
+		return;
+	}
+	catch_up_readers(w->readers, DT_NOBEGIN, w->before);
+	/* no row may be written there while the RollUps are checked and it goes */
+	lakets_lock_relation(default_relid, ExclusiveLock);
+	if (!w->force && readers_pending(w->readers, DT_NOBEGIN, w->before))
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
+	/* first, so that the readers never recompute what goes now */
+	catalog_set_expired_before(w->ct->id, w->before);
+	lakets_become_owner(parent_relid, &sw);
+	invalidation_exec_unrecorded(psprintf("DELETE FROM ONLY %s WHERE %s",
+										  catalog_relation_name(default_relid), where));
+	lakets_end_owner(&sw);
+	w->result = "deleted_default_rows";
+}
+
+/*
+ * The action for the default partition's expired rows, or NULL when there
+ * are none.
+ */
+static RetentionAction *
+enforce_default(const ChronoTable *ct, List *readers, int64 cutoff, bool dry_run, bool force)
+{
+	DefaultWork w = {ct, readers, 0, force, dry_run, NULL};
+	ErrorData  *edata;
+	RetentionAction *a;
+	Oid			default_relid;
+
+	/* rows wholly before the chunk holding the cutoff, as for chunks */
+	if (cutoff == DT_NOBEGIN || cutoff <= INT64CONST(-63082281600000000) ||
+		TIMESTAMP_NOT_FINITE(cutoff))
+		return NULL;
+	w.before = lakets_bucket_start(cutoff, &ct->chunk_interval);
+	if (w.before <= INT64CONST(-63082281600000000))	/* before year 1: no row to delete */
+		return NULL;
+	if ((edata = lakets_run_isolated(delete_expired_default_work, &w)) != NULL)
+	{
+		w.result = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "skipped_locked" : "error";
+		if (strcmp(w.result, "error") == 0)
+			lakets_warn_isolated(edata, psprintf("could not delete expired rows of the default partition of %s",
+												 catalog_relation_name(ct->relid)));
+	}
+	if (w.result == NULL)
+		return NULL;
+	default_relid = get_default_partition_oid(ct->relid);
+	a = action(ct->relid, OidIsValid(default_relid) ? get_rel_name(default_relid) : NULL,
+			   true, DT_NOBEGIN, w.before, w.result);
+	if (edata != NULL && strcmp(w.result, "error") == 0)
+		a->error = edata->message;
+	return a;
+}
+
 static List *
 enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool force)
 {
@@ -184,6 +293,12 @@ enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool forc
 										true, chunk->start, chunk->end, w.result));
 		if (edata != NULL && strcmp(w.result, "error") == 0)
 			((RetentionAction *) llast(result))->error = edata->message;
+	}
+	{
+		RetentionAction *a = enforce_default(ct, readers, cutoff, dry_run, force);
+
+		if (a != NULL)
+			result = lappend(result, a);
 	}
 	return result;
 }

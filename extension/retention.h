@@ -24,6 +24,7 @@ typedef struct RetentionAction
 
 extern List *retention_enforce_all(bool dry_run, bool force, Oid relid);
 extern List *retention_policies(Oid relid);
+extern int64 retention_table_cutoff(const ChronoTable *ct);
 extern bool retention_owned(const RetentionPolicy *p);
 extern void retention_catch_up(const RetentionPolicy *p);
 extern List *retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all);

@@ -56,9 +56,12 @@ SELECT count(*) AS rows_left FROM sensor WHERE ts < '2022-01-01';
 SELECT lakets.execute_retention('sensor') AS dropped;
 SELECT count(*) = 5 AS window_intact FROM lakets.show_chunks('sensor') WHERE status = 'active';
 
--- p_force drops even what a RollUp is still owed
+-- p_force drops even what a RollUp is still owed (the chunk is made while
+-- the policy keeps it: lakets never creates a chunk retention would drop)
+SELECT lakets.alter_retention_policy('sensor', '100 years');
 SELECT lakets._ensure_partitions(:ct, 0, 0, '2021-07-01', '2021-07-02') AS chunks;
 INSERT INTO sensor VALUES ('2021-07-01 01:00+00', 1);
+SELECT lakets.alter_retention_policy('sensor', '1 year');
 SELECT lakets.set_rollup_refresh_lag('sensor_hourly', '1 day');
 SELECT lakets.execute_retention('sensor') AS dropped_without_force;
 SELECT lakets.execute_retention('sensor', p_force => true) AS dropped_with_force;
