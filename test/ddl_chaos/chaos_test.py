@@ -645,6 +645,9 @@ class Chaos:
         rows = self.run("SELECT range_start::text, range_end::text FROM lakets._chunk_metadata "
                         "WHERE chronotable_id = %s AND status IN ('dropped', 'detached')",
                         [c["id"]])
+        # rows retention deleted from the default partition: [-infinity, expired_before)
+        rows += self.run("SELECT '-infinity', expired_before::text FROM lakets._chronotable_registry "
+                         "WHERE id = %s AND expired_before IS NOT NULL", [c["id"]])
         return rows + c["gone"]
 
     def compare_rollup(self, r, when):

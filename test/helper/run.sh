@@ -109,9 +109,10 @@ SELECT lakets.create_chronotable('events', 'ts', '1 day');
 -- for the jobs: a RollUp to refresh, and two expired chunks to drop
 SELECT lakets.create_rollup('metrics_daily',
 	\$\$SELECT lakets.time_bucket('1 day', ts) AS bucket, count(*) AS n FROM metrics GROUP BY 1\$\$, '1 day');
-SELECT lakets.add_retention_policy('metrics', '1 year');
 SELECT lakets._ensure_partitions(lakets_id, 0, 0, '2021-01-01', '2021-01-03')
 	FROM (SELECT id AS lakets_id FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass) r;
+-- after the chunks: lakets never creates a chunk its retention would drop
+SELECT lakets.add_retention_policy('metrics', '1 year');
 RESET ROLE;
 SQL
 
@@ -321,7 +322,11 @@ expect_out "$(summary rollups succeeded 0 1 0 0 0)"
 expect_eq "$(last_history)" "rollups|succeeded|$SP" "job_history row"
 verdict "m2m: run rollups"
 
-as_sp -c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass" >/dev/null
+# an expired chunk: made while the policy keeps it (lakets never creates a
+# chunk its retention would drop)
+as_sp -c "SELECT lakets.alter_retention_policy('metrics', '100 years')" \
+	-c "SELECT lakets._ensure_partitions(id, 0, 0, '2021-02-01', '2021-02-02') FROM lakets._chronotable_registry WHERE relid = 'public.metrics'::regclass" \
+	-c "SELECT lakets.alter_retention_policy('metrics', '1 year')" >/dev/null
 scenario m2m_retention
 hx m2m_retention "${DBX[@]}" -- run retention
 expect_rc 0
@@ -1058,8 +1063,10 @@ expect_err 'could not connect to PostgreSQL'
 verdict "postgres: nothing listening -> exit 4 after retries"
 
 # a run lakets records as succeeded, but with a WARNING: a row in a range
-# whose chunk retention dropped stays in the default partition
-as_sp -c "INSERT INTO metrics VALUES ('2021-01-01 06:00+00', 6)"
+# whose chunk retention dropped stays in the default partition (while the
+# policy no longer expires it: expired rows wait for retention silently)
+as_sp -c "SELECT lakets.alter_retention_policy('metrics', '100 years')" \
+	-c "INSERT INTO metrics VALUES ('2021-01-01 06:00+00', 6)" >/dev/null
 hx warning_only "${PLAIN[@]}" -- run partitions
 expect_rc 5
 expect_err '^lakets-helper: warning: server: default partition of chronotable "public.metrics" keeps 1 rows'
@@ -1070,6 +1077,8 @@ hx warning_partial_ok "${PLAIN[@]}" -- --partial-ok run partitions
 expect_rc 0
 expect_err '^lakets-helper: warning: partitions completed, but the server sent 1 warning$'
 verdict "jobs: --partial-ok makes that partial success exit 0 (the warning is still printed)"
+as_sp -c "DELETE FROM metrics WHERE ts = '2021-01-01 06:00+00'" \
+	-c "SELECT lakets.alter_retention_policy('metrics', '1 year')" >/dev/null
 as_sp -c "DELETE FROM metrics WHERE ts < '2022-01-01'"
 
 # hold_lock TABLE: a session (application_name helper_test_locker) holds
