@@ -37,6 +37,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "lockwait.h"
 #include "utils/memutils.h"
@@ -202,26 +203,114 @@ close_small_gaps(const Rollup *r, RangeSet *aligned)
 }
 
 /*
+ * The dirty buckets inside the window w, or NULL when they are the whole
+ * window (no filter needed).
+ */
+static RangeSet *
+dirty_within(const RangeSet *buckets, const TimeRange *w)
+{
+	RangeSet   *inside = rangeset_create();
+	int			i;
+
+	for (i = 0; i < buckets->count; i++)
+	{
+		int64		lo = Max(buckets->ranges[i].start, w->start);
+		int64		hi = Min(buckets->ranges[i].end, w->end);
+
+		if (lo < hi)
+			rangeset_add(inside, lo, hi);
+	}
+	if (inside->count == 1 && inside->ranges[0].start == w->start &&
+		inside->ranges[0].end == w->end)
+		return NULL;
+	return inside;
+}
+
+/*
+ * The start of every bucket in the (bucket-aligned) ranges "only", as an
+ * array of the bucket type, or 0 when there are more than a few hundred:
+ * then one range scan of the window is cheaper than probing each.
+ */
+#define MAX_PROBED_BUCKETS 500
+
+static Datum
+bucket_starts(const Rollup *r, const RangeSet *only)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * MAX_PROBED_BUCKETS);
+	int			n = 0;
+	int			i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	for (i = 0; i < only->count; i++)
+	{
+		int64		b;
+
+		for (b = only->ranges[i].start; b < only->ranges[i].end;
+			 b = lakets_bucket_add(b, &r->bucket_interval, 1))
+		{
+			if (n == MAX_PROBED_BUCKETS)
+				return (Datum) 0;
+			elems[n++] = lakets_utc_to_time(b, r->bucket_type);
+		}
+	}
+	get_typlenbyvalalign(r->bucket_type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(elems, n, r->bucket_type, typlen, typbyval, typalign));
+}
+
+/*
+ * A multirange parameter of the time type typid for the ranges "only";
+ * NULL for none. A value of the multirange type itself, so that the planner
+ * folds "$3 IS NULL OR t <@ $3" (a text cast to it would be STABLE, kept
+ * and parsed again for every row).
+ */
+static Datum
+multirange_param(const RangeSet *only, Oid typid, char *null)
+{
+	char	   *literal = only ? lakets_multirange_literal(only, typid) : NULL;
+	Oid			input;
+	Oid			ioparam;
+
+	if (literal == NULL)
+	{
+		*null = 'n';
+		return (Datum) 0;
+	}
+	getTypeInputInfo(lakets_multirange_type(typid), &input, &ioparam);
+	return OidInputFunctionCall(input, literal, ioparam, -1);
+}
+
+/*
  * Delete and recompute the buckets covering the ranges of "dirty", except
- * those whose source data is gone.
+ * those whose source data is gone. Windows close to each other are
+ * recomputed in one statement (one scan of their chunks; see
+ * close_small_gaps()), restricted to the dirty buckets within them: the
+ * aggregate and the writes are limited to the buckets that changed.
  */
 void
 rollup_recompute(const Rollup *r, const RangeSet *dirty)
 {
 	RangeSet   *aligned = rangeset_create();
 	RangeSet   *gone = rollup_gone_ranges(r);
+	RangeSet   *buckets = rangeset_create();
 	char	   *qtable = catalog_relation_name(r->rollup_relid);
 	const char *qbucket = quote_identifier(r->bucket_column);
-	char	   *delete_sql = psprintf("DELETE FROM %s WHERE %s >= $1 AND %s < $2",
-									  qtable, qbucket, qbucket);
-	char	   *insert_sql = psprintf("INSERT INTO %s SELECT * FROM %s($1, $2)", qtable,
+	char	   *delete_sql = psprintf("DELETE FROM %s WHERE %s >= $1 AND %s < $2"
+									  " AND ($3 IS NULL OR %s <@ $3)",
+									  qtable, qbucket, qbucket, qbucket);
+	/* a few dirty buckets: found through the index one by one */
+	char	   *delete_some_sql = psprintf("DELETE FROM %s WHERE %s = ANY ($1)",
+										   qtable, qbucket);
+	char	   *insert_sql = psprintf("INSERT INTO %s SELECT * FROM %s($1, $2, $3)", qtable,
 									  quote_qualified_identifier(get_namespace_name(get_func_namespace(r->refresh_function)),
 																 get_func_name(r->refresh_function)));
 	int			i;
 
 	for (i = 0; i < dirty->count; i++)
-		rangeset_add(aligned, bucket_start(r, dirty->ranges[i].start),
+		rangeset_add(buckets, bucket_start(r, dirty->ranges[i].start),
 					 bucket_end_before(r, dirty->ranges[i].end));
+	rangeset_add_set(aligned, buckets);
 	close_small_gaps(r, aligned);
 
 	for (i = 0; i < aligned->count; i++)
@@ -233,17 +322,32 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 		for (p = 0; p < pieces->count; p++)
 		{
 			TimeRange  *w = &pieces->ranges[p];
-			Oid			btypes[2] = {r->bucket_type, r->bucket_type};
-			Datum		bvalues[2];
-			Oid			ttypes[2] = {r->source_time_type, r->source_time_type};
-			Datum		tvalues[2];
+			Oid			btypes[3] = {r->bucket_type, r->bucket_type,
+			lakets_multirange_type(r->bucket_type)};
+			Datum		bvalues[3];
+			Oid			ttypes[3] = {r->source_time_type, r->source_time_type,
+			lakets_multirange_type(r->source_time_type)};
+			Datum		tvalues[3];
+			char		nulls[3] = {' ', ' ', ' '};
+			RangeSet   *only = dirty_within(buckets, w);
+			Datum		starts;
 
 			bvalues[0] = lakets_utc_to_time(w->start, r->bucket_type);
 			bvalues[1] = lakets_utc_to_time(w->end, r->bucket_type);
 			tvalues[0] = lakets_utc_to_time(w->start, r->source_time_type);
 			tvalues[1] = lakets_utc_to_time(w->end, r->source_time_type);
-			lakets_exec_args(delete_sql, 2, btypes, bvalues, NULL, SPI_OK_DELETE);
-			lakets_exec_args(insert_sql, 2, ttypes, tvalues, NULL, SPI_OK_INSERT);
+			/* NULL: every bucket of the window */
+			bvalues[2] = multirange_param(only, r->bucket_type, &nulls[2]);
+			tvalues[2] = multirange_param(only, r->source_time_type, &nulls[2]);
+			if (nulls[2] == ' ' && (starts = bucket_starts(r, only)) != (Datum) 0)
+			{
+				Oid			atype[1] = {get_array_type(r->bucket_type)};
+
+				lakets_exec_args(delete_some_sql, 1, atype, &starts, NULL, SPI_OK_DELETE);
+			}
+			else
+				lakets_exec_args(delete_sql, 3, btypes, bvalues, nulls, SPI_OK_DELETE);
+			lakets_exec_args(insert_sql, 3, ttypes, tvalues, nulls, SPI_OK_INSERT);
 		}
 	}
 }

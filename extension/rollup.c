@@ -215,8 +215,9 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 }
 
 /*
- * CREATE FUNCTION <schema>._rollup_fn_<name>(from, to) RETURNS TABLE (the
- * query's columns) BEGIN ATOMIC <the query over [from, to)> END; returns
+ * CREATE FUNCTION <schema>._rollup_fn_<name>(from, to, only) RETURNS TABLE
+ * (the query's columns) BEGIN ATOMIC <the query over [from, to), and over
+ * the ranges of the multirange "only" unless NULL> END; returns
  * its OID. Only its owner may run it. The inputs are named: PostgreSQL
  * deparses unnamed ones of such a body as "" (and pg_dump would fail).
  */
@@ -226,9 +227,10 @@ create_refresh_function(const RollupQuery *rq, const char *name, const char *sch
 	char	   *fname = psprintf(ROLLUP_FUNCTION_PREFIX "%s", name);
 	char	   *qfunc = quote_qualified_identifier(schema, fname);
 	const char *ttype = format_type_be_qualified(rq->time_type);
+	const char *mtype = format_type_be_qualified(lakets_multirange_type(rq->time_type));
 	StringInfoData cols;
 	ListCell   *lc;
-	Oid			argtypes[2] = {rq->time_type, rq->time_type};
+	Oid			argtypes[3] = {rq->time_type, rq->time_type, lakets_multirange_type(rq->time_type)};
 
 	initStringInfo(&cols);
 	foreach(lc, rq->query->targetList)
@@ -241,14 +243,14 @@ create_refresh_function(const RollupQuery *rq, const char *name, const char *sch
 							 format_type_be_qualified(exprType((Node *) tle->expr)));
 	}
 	lakets_execf(SPI_OK_UTILITY,
-				 "CREATE FUNCTION %s(lakets_from %s, lakets_to %s) RETURNS TABLE (%s)"
-				 " LANGUAGE sql STABLE"
+				 "CREATE FUNCTION %s(lakets_from %s, lakets_to %s, lakets_only %s)"
+				 " RETURNS TABLE (%s) LANGUAGE sql STABLE"
 				 " BEGIN ATOMIC %s; END",
-				 qfunc, ttype, ttype, cols.data, rollup_query_window_sql(rq));
-	lakets_execf(SPI_OK_UTILITY, "REVOKE ALL ON FUNCTION %s(%s, %s) FROM PUBLIC",
-				 qfunc, ttype, ttype);
+				 qfunc, ttype, ttype, mtype, cols.data, rollup_query_window_sql(rq));
+	lakets_execf(SPI_OK_UTILITY, "REVOKE ALL ON FUNCTION %s(%s, %s, %s) FROM PUBLIC",
+				 qfunc, ttype, ttype, mtype);
 	return LookupFuncName(list_make2(makeString((char *) schema), makeString(fname)),
-						  2, argtypes, false);
+						  3, argtypes, false);
 }
 
 /*

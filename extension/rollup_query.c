@@ -431,14 +431,21 @@ query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_ty
 	return deparse(q);
 }
 
-/* The query restricted to the window [$1, $2) of the time column. */
+/*
+ * The query restricted to the window [$1, $2) of the time column and, when
+ * $3 (a multirange) is not NULL, to its ranges: a refresh scans the chunks
+ * of the window once and aggregates only the rows of the buckets that
+ * changed.
+ */
 char *
 rollup_query_window_sql(const RollupQuery *rq)
 {
-	Oid			types[2] = {rq->time_type, rq->time_type};
+	Oid			types[3] = {rq->time_type, rq->time_type, lakets_multirange_type(rq->time_type)};
 	const char *col = quote_identifier(rq->time_column);
 
-	return query_with_condition(rq, psprintf(">= $1 AND %s < $2", col), types, 2);
+	return query_with_condition(rq, psprintf(">= $1 AND %s < $2 AND ($3 IS NULL OR %s <@ $3)",
+											 col, col),
+								types, 3);
 }
 
 /*

@@ -14,8 +14,10 @@
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
+#include "rangeset.h"
 #include "timebucket.h"
 
 static void
@@ -221,6 +223,18 @@ lakets_utc_to_time(int64 t, Oid typid)
 	return (Datum) 0;			/* keep compiler quiet */
 }
 
+/* Whether lakets_time_literal() can write t (the years 1 to 9999). */
+bool
+lakets_time_in_literal_range(int64 t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	return !TIMESTAMP_NOT_FINITE(t) &&
+		timestamp2tm((Timestamp) t, NULL, &tm, &fsec, NULL, NULL) == 0 &&
+		tm.tm_year > 0 && tm.tm_year <= 9999;
+}
+
 static void
 utc_fields(int64 t, struct pg_tm *tm, fsec_t *fsec)
 {
@@ -277,4 +291,48 @@ lakets_chunk_start(PG_FUNCTION_ARGS)
 
 	lakets_validate_interval(iv, InvalidOid, "chunk interval");
 	PG_RETURN_TIMESTAMPTZ(lakets_bucket_start(lakets_time_to_utc(PG_GETARG_DATUM(0), typid), iv));
+}
+
+/* The multirange type of a time type (tstzmultirange, tsmultirange, datemultirange). */
+Oid
+lakets_multirange_type(Oid typid)
+{
+	switch (typid)
+	{
+		case TIMESTAMPTZOID:
+			return TSTZMULTIRANGEOID;
+		case TIMESTAMPOID:
+			return TSMULTIRANGEOID;
+		case DATEOID:
+			return DATEMULTIRANGEOID;
+		default:
+			elog(ERROR, "unexpected time type %u", typid);
+	}
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+/*
+ * The ranges of a set as a multirange literal of the time type typid, or
+ * NULL when a bound cannot be written (infinite, or outside the years 1 to
+ * 9999).
+ */
+char *
+lakets_multirange_literal(const RangeSet *set, Oid typid)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < set->count; i++)
+	{
+		const TimeRange *r = &set->ranges[i];
+
+		if (!lakets_time_in_literal_range(r->start) || !lakets_time_in_literal_range(r->end))
+			return NULL;
+		appendStringInfo(&buf, "%s[\"%s\",\"%s\")", i > 0 ? "," : "",
+						 lakets_time_literal(r->start, typid), lakets_time_literal(r->end, typid));
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
 }

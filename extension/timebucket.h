@@ -23,5 +23,10 @@ extern Datum lakets_utc_to_time(int64 t, Oid typid);
 extern char *lakets_time_literal(int64 t, Oid typid);
 extern char *lakets_time_suffix(int64 t);
 extern bool lakets_is_time_type(Oid typid);
+extern bool lakets_time_in_literal_range(int64 t);
+extern Oid	lakets_multirange_type(Oid typid);
+
+struct RangeSet;
+extern char *lakets_multirange_literal(const struct RangeSet *set, Oid typid);
 
 #endif							/* LAKETS_TIMEBUCKET_H */

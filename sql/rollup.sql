@@ -128,10 +128,13 @@ COMMIT;
 SELECT * FROM rollups_match();
 
 -- the refresh function is inlined and reads only the chunks of its window
-SELECT format('PREPARE refresh_window(timestamptz, timestamptz) AS SELECT * FROM %s($1, $2)',
+SELECT format('PREPARE refresh_window(timestamptz, timestamptz, tstzmultirange) AS SELECT * FROM %s($1, $2, $3)',
 	refresh_function::regproc)
 FROM lakets._rollup_registry WHERE name = 'm_1min' \gexec
-EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00');
+EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00', NULL);
+-- and, given the dirty buckets of the window, aggregates only their rows
+EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00',
+	'{[2021-03-03 00:05+00,2021-03-03 00:06+00),[2021-03-03 00:40+00,2021-03-03 00:41+00)}');
 DEALLOCATE refresh_window;
 
 -- the real-time view: materialized buckets below the watermark, live above

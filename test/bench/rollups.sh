@@ -25,6 +25,11 @@
 #                 each rep), in the same loop as full_refresh (each rep: the
 #                 three full variants, then the update and the incremental
 #                 refresh). Target: at most 5% of the full refresh median.
+#   late          lakets.refresh_rollup('m5') after 100 rows inserted at
+#                 random times over 5 days (late data: 100 dirty 5-minute
+#                 buckets), against recomputing the same 5 days whole
+#                 (invalidate_rollup_range() of them, then refresh_rollup()),
+#                 in the same loop. Target (issue 15): at most 0.25x.
 #
 # Checks (a failure fails the script): row counts and nothing in a default
 # partition after ingest; the ranges COPY logged stay inside the data; after
@@ -181,6 +186,17 @@ for ((r = 1; r <= refresh_reps; r++)); do
 		timed incremental refresh_rollup "$r" \
 			"SELECT bench.check(lakets.refresh_rollup('m5'), 'incremental rep $r: refresh_rollup returned true')"
 		echo "SELECT bench.check_rollup('m5', 'incremental rep $r');"
+		# late: 100 rows at random times over 5 days, then the refresh,
+		# against recomputing those 5 days whole
+		late="timestamptz '$start' + interval '$(((5 * r + 3) % (days - 5))) days'"
+		echo "INSERT INTO metrics SELECT $late + random() * interval '5 days',
+			(random() * ($devices - 1))::int, 1 FROM generate_series(1, 100);"
+		timed late refresh_rollup "$r" \
+			"SELECT bench.check(lakets.refresh_rollup('m5'), 'late rep $r: refresh_rollup returned true')"
+		echo "SELECT bench.check_rollup('m5', 'late rep $r');"
+		echo "SELECT lakets.invalidate_rollup_range('m5', $late, $late + interval '5 days');"
+		timed late recompute_5_days "$r" \
+			"SELECT bench.check(lakets.refresh_rollup('m5'), 'late rep $r: the recompute returned true')"
 	} | run_checked
 done
 run_checked <<SQL
@@ -196,7 +212,8 @@ q -At -F ' ' -c "SELECT rep, day, ranges, round(minutes::numeric) FROM bench.dir
 
 # The report: raw timings (ms, in rep order), medians, ratios.
 order="ARRAY['ingest/no_rollups', 'ingest/two_rollups', 'full_refresh/insert_select',
-             'full_refresh/refresh_rollup', 'full_refresh/create_rollup', 'incremental/refresh_rollup']"
+             'full_refresh/refresh_rollup', 'full_refresh/create_rollup', 'incremental/refresh_rollup',
+             'late/recompute_5_days', 'late/refresh_rollup']"
 echo
 q -At -F ' ' -c "
 	SELECT test, system, count(*),
@@ -218,7 +235,8 @@ q -At -F ' ' -c "
 		VALUES (1, 'ingest/two_rollups', 'ingest/no_rollups'),
 		       (2, 'full_refresh/refresh_rollup', 'full_refresh/insert_select'),
 		       (3, 'full_refresh/create_rollup', 'full_refresh/insert_select'),
-		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'))
+		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'),
+		       (5, 'late/refresh_rollup', 'late/recompute_5_days'))
 	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
 	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
 	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
@@ -229,6 +247,7 @@ q -At -F ' ' -c "
 		ingest/*) target=1.10 ;;
 		full_refresh/refresh_rollup) target=1.15 ;;
 		incremental/*) target=0.05 ;;
+		late/*) target=0.25 ;;
 		*) target= ;;
 		esac
 		if [ -z "$target" ]; then
