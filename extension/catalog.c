@@ -245,16 +245,26 @@ catalog_set_chunk_interval(int32 id, const Interval *iv)
 				   " WHERE id = $1", 2, types, values, NULL, SPI_OK_UPDATE);
 }
 
+/*
+ * column := greatest(column, t) in the row id of a registry table (an
+ * instant that only moves forward); table and column are constants of ours.
+ */
+static void
+advance_instant(const char *table, const char *column, int32 id, int64 t)
+{
+	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
+	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(t)};
+
+	registry_write(psprintf("UPDATE lakets.%s SET %s = greatest(%s, $2) WHERE id = $1",
+							table, column, column),
+				   2, types, values, NULL, SPI_OK_UPDATE);
+}
+
 /* Retention deleted the default partition's rows before this instant. */
 void
 catalog_set_expired_before(int32 id, int64 expired_before)
 {
-	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(expired_before)};
-
-	registry_write("UPDATE lakets._chronotable_registry"
-				   " SET expired_before = greatest(expired_before, $2) WHERE id = $1",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+	advance_instant("_chronotable_registry", "expired_before", id, expired_before);
 }
 
 void
@@ -884,12 +894,7 @@ catalog_delete_retention(Oid relid)
 void
 catalog_set_rollup_dropped_before(int32 id, int64 dropped_before)
 {
-	Oid			types[2] = {INT4OID, TIMESTAMPTZOID};
-	Datum		values[2] = {Int32GetDatum(id), TimestampTzGetDatum(dropped_before)};
-
-	registry_write("UPDATE lakets._rollup_registry"
-				   " SET dropped_before = greatest(dropped_before, $2) WHERE id = $1",
-				   2, types, values, NULL, SPI_OK_UPDATE);
+	advance_instant("_rollup_registry", "dropped_before", id, dropped_before);
 }
 
 /* Job history */

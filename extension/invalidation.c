@@ -403,14 +403,5 @@ invalidation_flush(void)
 void
 invalidation_exec_unrecorded(const char *sql)
 {
-	suppressed = true;
-	PG_TRY();
-	{
-		lakets_exec(sql, SPI_OK_DELETE);
-	}
-	PG_FINALLY();
-	{
-		suppressed = false;
-	}
-	PG_END_TRY();
+	lakets_exec_flagged(sql, SPI_OK_DELETE, &suppressed);
 }

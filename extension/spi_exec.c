@@ -159,6 +159,26 @@ lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull)
 }
 
 /*
+ * Run a statement with *flag set for its duration (reset on error too): a
+ * way to tell code it triggers (the sql_drop event trigger, the
+ * invalidation trigger) that lakets itself is running it.
+ */
+void
+lakets_exec_flagged(const char *sql, int expected, bool *flag)
+{
+	*flag = true;
+	PG_TRY();
+	{
+		lakets_exec(sql, expected);
+	}
+	PG_FINALLY();
+	{
+		*flag = false;
+	}
+	PG_END_TRY();
+}
+
+/*
  * Drop a relation or function lakets removed from its registry just before:
  * the sql_drop event trigger sees lakets_dropping_own() and does nothing
  * (it runs for every DROP; there is nothing to forget here).
@@ -168,18 +188,8 @@ static bool dropping_own = false;
 void
 lakets_drop_own(const char *kind, const char *qualified_name)
 {
-	char	   *sql = psprintf("DROP %s %s", kind, qualified_name);
-
-	dropping_own = true;
-	PG_TRY();
-	{
-		lakets_exec(sql, SPI_OK_UTILITY);
-	}
-	PG_FINALLY();
-	{
-		dropping_own = false;
-	}
-	PG_END_TRY();
+	lakets_exec_flagged(psprintf("DROP %s %s", kind, qualified_name), SPI_OK_UTILITY,
+						&dropping_own);
 }
 
 bool

@@ -16,6 +16,7 @@ extern uint64 lakets_exec_kept(const char *sql, int nargs, Oid *argtypes,
 							   Datum *values, const char *nulls, int expected);
 extern uint64 lakets_exec_args(const char *sql, int nargs, Oid *argtypes,
 							   Datum *values, const char *nulls, int expected);
+extern void lakets_exec_flagged(const char *sql, int expected, bool *flag);
 extern void lakets_drop_own(const char *kind, const char *qualified_name);
 extern bool lakets_dropping_own(void);
 extern Datum lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull);
