@@ -388,34 +388,24 @@ catalog_reconcile_chunks(int32 chronotable_id)
 /*
  * In a sql_drop event trigger: whether a relation just dropped is one the
  * registry points at (the cheap test before catalog_forget_missing()). It
- * runs for every DROP in the database, so its plan is prepared once per
- * backend.
+ * runs for every DROP in the database: its plan is kept (spi_exec.c).
  */
 bool
 catalog_tracks_dropped(void)
 {
-	static SPIPlanPtr plan = NULL;
 	bool		isnull;
 
-	if (plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare("SELECT EXISTS (SELECT 1"
-										   " FROM pg_catalog.pg_event_trigger_dropped_objects() d"
-										   " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-										   " AND d.objsubid = 0 AND ("
-										   " EXISTS (SELECT 1 FROM lakets._chronotable_registry r WHERE r.relid = d.objid)"
-										   " OR EXISTS (SELECT 1 FROM lakets._chunk_metadata m WHERE m.chunk_relid = d.objid)"
-										   " OR EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = d.objid"
-										   " OR r.rollup_relid = d.objid OR r.view_relid = d.objid)"
-										   " OR EXISTS (SELECT 1 FROM lakets._retention_policy p WHERE p.relid = d.objid)))",
-										   0, NULL);
-
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "could not prepare lakets' sql_drop check: %s",
-				 SPI_result_code_string(SPI_result));
-		plan = p;
-	}
-	return DatumGetBool(lakets_exec_plan_scalar(plan, &isnull));
+	lakets_exec_kept("SELECT EXISTS (SELECT 1"
+					 " FROM pg_catalog.pg_event_trigger_dropped_objects() d"
+					 " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+					 " AND d.objsubid = 0 AND ("
+					 " EXISTS (SELECT 1 FROM lakets._chronotable_registry r WHERE r.relid = d.objid)"
+					 " OR EXISTS (SELECT 1 FROM lakets._chunk_metadata m WHERE m.chunk_relid = d.objid)"
+					 " OR EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = d.objid"
+					 " OR r.rollup_relid = d.objid OR r.view_relid = d.objid)"
+					 " OR EXISTS (SELECT 1 FROM lakets._retention_policy p WHERE p.relid = d.objid)))",
+					 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /*
@@ -449,13 +439,6 @@ catalog_forget_missing(void)
 	for (i = 0; i < lengthof(statements); i++)
 		forgotten += (int) registry_write(statements[i], 0, NULL, NULL, NULL, 0);
 	return forgotten;
-}
-
-/* Whether the current user has the privileges of the registry's owner. */
-bool
-catalog_caller_owns_registry(void)
-{
-	return has_privs_of_role(GetUserId(), registry_owner());
 }
 
 /* RollUps */

@@ -66,8 +66,6 @@ extern void catalog_reconcile_chunks(int32 chronotable_id);
 extern int	catalog_forget_missing(void);
 extern bool catalog_tracks_dropped(void);
 
-extern bool catalog_caller_owns_registry(void);
-
 typedef struct Rollup
 {
 	int32		id;

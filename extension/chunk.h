@@ -14,7 +14,6 @@ extern char *chunk_default_name(const char *table_name);
 extern Oid	chunk_parent_relid(const ChronoTable *ct, bool missing_ok);
 extern bool chunk_is_partition_of(Oid relid, Oid parent_relid);
 extern char *chunk_column_list(Oid relid);
-extern char *chunk_options_list(const char *options_array);
 extern void chunk_copy_table_settings(Oid parent_relid, Oid chunk_relid);
 extern Oid	chunk_create(const ChronoTable *ct, Oid parent_relid,
 						 int64 start, int64 end, bool move_from_default);

@@ -139,25 +139,6 @@ lakets_exec_scalar(const char *sql, int nargs, Oid *argtypes, Datum *values,
 	return d;
 }
 
-/* Run a prepared plan without arguments returning one value (see above). */
-Datum
-lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull)
-{
-	int			nestlevel = lakets_pin_search_path();
-	int			ret = SPI_execute_plan(plan, NULL, NULL, true, 1);
-	Datum		d;
-
-	lakets_unpin_search_path(nestlevel);
-	check_result(ret, SPI_OK_SELECT, "(prepared statement)");
-	if (SPI_processed == 0)
-	{
-		*isnull = true;
-		return (Datum) 0;
-	}
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
-	return d;
-}
-
 /*
  * Run a statement with *flag set for its duration (reset on error too): a
  * way to tell code it triggers (the sql_drop event trigger, the

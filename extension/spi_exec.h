@@ -19,7 +19,6 @@ extern uint64 lakets_exec_args(const char *sql, int nargs, Oid *argtypes,
 extern void lakets_exec_flagged(const char *sql, int expected, bool *flag);
 extern void lakets_drop_own(const char *kind, const char *qualified_name);
 extern bool lakets_dropping_own(void);
-extern Datum lakets_exec_plan_scalar(SPIPlanPtr plan, bool *isnull);
 extern Datum lakets_exec_scalar(const char *sql, int nargs, Oid *argtypes,
 								Datum *values, const char *nulls, bool *isnull);
 
