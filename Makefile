@@ -15,7 +15,9 @@ EXTRA_CLEAN = lakets--$(EXT_VERSION).sql .tmp
 # The install script is the modules' SQL, in dependency order.
 SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/chronotable.sql extension/ensure.sql extension/timefuncs.sql \
-	extension/rollup.sql extension/retention.sql extension/maintenance.sql
+	extension/rollup.sql extension/retention.sql extension/maintenance.sql \
+	extension/lvc.sql extension/ingest.sql extension/metric_table.sql \
+	extension/alerts.sql extension/monitoring.sql
 
 REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest
 

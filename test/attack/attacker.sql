@@ -157,3 +157,9 @@ SELECT lakets._chunk_start(current_date, '1 day');
 -- dropping
 SELECT lakets.drop_rollup('x_daily');
 SELECT lakets.drop_chronotable('x', 'evil');
+
+-- time-series functions (first/last, gap-fill, locf, ...)
+
+-- last value cache and ingest
+
+-- metric tables, alerts, monitoring
