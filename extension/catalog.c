@@ -866,6 +866,14 @@ catalog_update_retention(int32 id, const Interval *drop_after)
 				   2, types, values, NULL, SPI_OK_UPDATE);
 }
 
+/* A policy was applied (not as a dry run): when, for show_retention_policy(). */
+void
+catalog_set_retention_ran(int32 id)
+{
+	registry_write1("UPDATE lakets._retention_policy SET last_run_at = pg_catalog.now()"
+					" WHERE id = $1", INT4OID, Int32GetDatum(id), SPI_OK_UPDATE);
+}
+
 void
 catalog_delete_retention(Oid relid)
 {

@@ -147,7 +147,7 @@ run_rollups(Run *run)
 {
 	ListCell   *lc;
 
-	foreach(lc, rollup_cascade_order(NULL))
+	foreach(lc, rollup_cascade_order(NULL, false))
 	{
 		Rollup	   *r = lfirst(lc);
 		bool		refreshed;

@@ -502,11 +502,25 @@ rollup_topological_order(List *rollups)
 	return order;
 }
 
-/* p_name and every RollUp depending on it, directly or not. */
-static List *
-with_dependents(List *all, const char *name)
+static bool
+rollup_in(List *rollups, const char *name)
 {
-	List	   *selected = list_make1(catalog_get_rollup(name, false));
+	ListCell   *lc;
+
+	foreach(lc, rollups)
+		if (strcmp(((Rollup *) lfirst(lc))->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Add to "selected" every RollUp of "all" that is linked to one already
+ * selected, until nothing changes: upstream (what they depend on) or
+ * downstream (what depends on them).
+ */
+static List *
+close_over(List *all, List *selected, bool upstream)
+{
 	bool		grew = true;
 
 	while (grew)
@@ -518,19 +532,24 @@ with_dependents(List *all, const char *name)
 		{
 			Rollup	   *r = lfirst(lc);
 			ListCell   *dc;
-			bool		in = false;
-			ListCell   *sc;
+			bool		linked = false;
 
-			foreach(sc, selected)
-				if (((Rollup *) lfirst(sc))->id == r->id)
-					in = true;
-			if (in)
+			if (rollup_in(selected, r->name))
 				continue;
-			foreach(dc, r->depends_on)
+			if (upstream)
+			{
+				ListCell   *sc;
+
 				foreach(sc, selected)
-					if (!in && strcmp(lfirst(dc), ((Rollup *) lfirst(sc))->name) == 0)
-						in = true;
-			if (in)
+					foreach(dc, ((Rollup *) lfirst(sc))->depends_on)
+						if (strcmp(lfirst(dc), r->name) == 0)
+							linked = true;
+			}
+			else
+				foreach(dc, r->depends_on)
+					if (rollup_in(selected, lfirst(dc)))
+						linked = true;
+			if (linked)
 			{
 				selected = lappend(selected, r);
 				grew = true;
@@ -592,18 +611,31 @@ rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms)
 	return edata;
 }
 
-/* The RollUps a cascade refreshes, in order: p_name and its dependents, or all. */
+/*
+ * The RollUps a cascade refreshes, in order: p_name after everything it
+ * depends on, directly or not (then what depends on it, when asked), or all.
+ */
 List *
-rollup_cascade_order(const char *name)
+rollup_cascade_order(const char *name, bool with_dependents)
 {
 	List	   *all = catalog_list_rollups();
+	Rollup	   *named;
+	List	   *selected;
 
-	return rollup_topological_order(name ? with_dependents(all, name) : all);
+	if (name == NULL)
+		return rollup_topological_order(all);
+	named = catalog_get_rollup(name, false);
+	selected = close_over(all, list_make1(named), true);
+	if (with_dependents)
+		selected = list_concat(selected,
+							   list_delete_first(close_over(all, list_make1(named), false)));
+	return rollup_topological_order(selected);
 }
 
 /*
- * SQL: lakets.refresh_rollup_cascade(p_name) -> (rollup_name, refreshed,
- * refresh_ms). One RollUp that fails does not stop the others.
+ * SQL: lakets.refresh_rollup_cascade(p_name, p_include_dependents) ->
+ * (rollup_name, refreshed, refresh_ms). One RollUp that fails does not stop
+ * the others.
  */
 PG_FUNCTION_INFO_V1(lakets_refresh_rollup_cascade);
 Datum
@@ -614,8 +646,10 @@ lakets_refresh_rollup_cascade(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
+	lakets_require_arg(fcinfo, 1, "p_include_dependents");
 	foreach(lc, rollup_cascade_order(PG_ARGISNULL(0) ? NULL :
-									 lakets_text_arg(fcinfo, 0, "p_name")))
+									 lakets_text_arg(fcinfo, 0, "p_name"),
+									 PG_GETARG_BOOL(1)))
 	{
 		Rollup	   *r = lfirst(lc);
 		bool		refreshed;
@@ -655,6 +689,14 @@ lakets_invalidate_rollup_range(PG_FUNCTION_ARGS)
 	lakets_require_arg(fcinfo, 2, "p_to");
 	from = PG_GETARG_TIMESTAMPTZ(1);
 	to = PG_GETARG_TIMESTAMPTZ(2);
+	/* the toolkit's tiers: all of lakets' data is "hot" */
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3) &&
+		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(3)), "hot") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("lakets has no tier \"%s\"", text_to_cstring(PG_GETARG_TEXT_PP(3))),
+				 errdetail("All data of a lakets rollup is in PostgreSQL, the toolkit's \"hot\" tier."),
+				 errhint("Pass NULL or 'hot' as p_tier.")));
 	if (from >= to)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -18,7 +18,7 @@ extern void rollup_update_watermark(const Rollup *r);
 extern bool rollup_refresh(const Rollup *r);
 extern bool rollup_try_lock(const Rollup *r);
 extern List *rollup_topological_order(List *rollups);
-extern List *rollup_cascade_order(const char *name);
+extern List *rollup_cascade_order(const char *name, bool with_dependents);
 extern ErrorData *rollup_refresh_isolated(const Rollup *r, bool *refreshed, double *ms);
 
 #endif							/* LAKETS_REFRESH_H */

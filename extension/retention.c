@@ -378,6 +378,7 @@ retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 {
 	ChronoTable *ct = catalog_get_chronotable(p->relid, true);
 	Rollup	   *r = ct ? NULL : catalog_get_rollup_by_table(p->relid);
+	List	   *actions;
 
 	if ((ct == NULL && r == NULL) || p->table_name == NULL)
 		return list_make1(action(p->relid, NULL, false, 0, 0, "skipped_missing_table"));
@@ -385,8 +386,12 @@ retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 		return NIL;
 	lakets_check_owner(p->relid);
 	if (ct != NULL)
-		return enforce_chronotable(ct, cutoff_of(p), dry_run, force);
-	return enforce_rollup(r, cutoff_of(p), dry_run, force);
+		actions = enforce_chronotable(ct, cutoff_of(p), dry_run, force);
+	else
+		actions = enforce_rollup(r, cutoff_of(p), dry_run, force);
+	if (!dry_run)
+		catalog_set_retention_ran(p->id);
+	return actions;
 }
 
 typedef struct ApplyWork

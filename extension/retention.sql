@@ -4,6 +4,7 @@ CREATE TABLE lakets._retention_policy (
 	id				serial PRIMARY KEY,
 	relid			regclass NOT NULL UNIQUE,
 	drop_after		interval NOT NULL CHECK (drop_after > '0'),
+	last_run_at		timestamptz,		-- last applied, not as a dry run
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
@@ -41,15 +42,16 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION lakets.show_retention_policy(
 	p_table_name text DEFAULT NULL,
 	p_schema_name text DEFAULT 'public')
-RETURNS TABLE (schema_name text, table_name text, kind text, drop_after interval,
-	cutoff timestamptz, created_at timestamptz)
+RETURNS TABLE (policy_id integer, policy_type text, drop_after text, tier_after text,
+	enabled boolean, last_run_at timestamptz,
+	schema_name text, table_name text, kind text, cutoff timestamptz, created_at timestamptz)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT n.nspname::text, c.relname::text,
+	SELECT p.id, 'retention', p.drop_after::text, NULL::text, true, p.last_run_at,
+		n.nspname::text, c.relname::text,
 		CASE WHEN EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.rollup_relid = p.relid)
 			 THEN 'rollup' ELSE 'chronotable' END,
-		p.drop_after,
 		(now() AT TIME ZONE 'UTC' - p.drop_after) AT TIME ZONE 'UTC',
 		p.created_at
 	FROM lakets._retention_policy p
@@ -57,8 +59,11 @@ AS $$
 	JOIN pg_namespace n ON n.oid = c.relnamespace
 	WHERE p_table_name IS NULL
 	   OR (c.relname = p_table_name AND n.nspname = p_schema_name)
-	ORDER BY 1, 2
+	ORDER BY n.nspname, c.relname
 $$;
+
+COMMENT ON FUNCTION lakets.show_retention_policy(text, text) IS
+	'The retention policy of a table (all policies when p_table_name is NULL): the LakeTS toolkit''s columns (tiering is not part of lakets: tier_after is NULL), then the table, its kind and the current cutoff.';
 
 CREATE FUNCTION lakets.execute_retention(
 	p_table_name text DEFAULT NULL,

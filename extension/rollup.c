@@ -296,6 +296,21 @@ source_time_column(RollupQuery *rq, Rollup **upstream)
 	return NULL;				/* keep compiler quiet */
 }
 
+/*
+ * The ChronoTable beneath a RollUp table, through RollUps over RollUps
+ * (InvalidOid if relid is no RollUp table).
+ */
+static Oid
+base_chronotable(Oid relid)
+{
+	Rollup	   *r = catalog_get_rollup_by_table(relid);
+	int			depth = 0;
+
+	while (r != NULL && r->source_rollup_id != 0 && depth++ < 100)
+		r = catalog_get_rollup_by_table(r->source_relid);
+	return r ? r->source_relid : InvalidOid;
+}
+
 static List *
 dependencies(FunctionCallInfo fcinfo, int argno, const Rollup *upstream)
 {
@@ -378,11 +393,12 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 		char	   *schema = lakets_text_arg(fcinfo, 4, "p_source_schema");
 		Oid			given = lakets_resolve_table(schema, lakets_text_arg(fcinfo, 3, "p_source_table"));
 
-		if (given != source_relid)
+		if (given != source_relid && given != base_chronotable(source_relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("p_query reads %s, not the p_source_table given",
-							quote_qualified_identifier(rq->source_schema, rq->source_table))));
+							quote_qualified_identifier(rq->source_schema, rq->source_table)),
+					 errdetail("p_source_table must name the table p_query reads or, for a rollup over a rollup, the chronotable beneath it.")));
 	}
 	lakets_check_owner(source_relid);
 	rollup_query_find_bucket(rq, source_time_column(rq, &upstream));

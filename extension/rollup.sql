@@ -88,17 +88,26 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION lakets.refresh_rollup(text) IS
 	'Recompute the buckets of a RollUp whose source rows changed; false when there was nothing to do or the refresh was skipped.';
 
-CREATE FUNCTION lakets.refresh_rollup_cascade(p_name text DEFAULT NULL)
+CREATE FUNCTION lakets.refresh_rollup_cascade(
+	p_name text DEFAULT NULL,
+	p_include_dependents boolean DEFAULT false)
 RETURNS TABLE (rollup_name text, refreshed boolean, refresh_ms float8)
 AS 'MODULE_PATHNAME', 'lakets_refresh_rollup_cascade'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION lakets.refresh_rollup_cascade(text) IS
-	'Refresh a RollUp and every RollUp that depends on it (all RollUps when NULL), in dependency order.';
+COMMENT ON FUNCTION lakets.refresh_rollup_cascade(text, boolean) IS
+	'Refresh the RollUps a RollUp depends on, directly or not, then it (then those depending on it, with p_include_dependents), in dependency order; all RollUps when p_name is NULL.';
 
-CREATE FUNCTION lakets.invalidate_rollup_range(p_name text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION lakets.invalidate_rollup_range(
+	p_name text,
+	p_from timestamptz,
+	p_to timestamptz,
+	p_tier text DEFAULT NULL)
 RETURNS integer AS 'MODULE_PATHNAME', 'lakets_invalidate_rollup_range'
 LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION lakets.invalidate_rollup_range(text, timestamptz, timestamptz, text) IS
+	'Mark [p_from, p_to) of a RollUp for recomputation at its next refresh (p_tier: NULL or ''hot'', the only tier of lakets); returns how many ranges were logged.';
 
 CREATE FUNCTION lakets.enable_rollup_invalidation(p_rollup_name text)
 RETURNS void AS 'MODULE_PATHNAME', 'lakets_enable_rollup_invalidation'
@@ -124,43 +133,64 @@ RETURNS void AS 'MODULE_PATHNAME', 'lakets_create_rollup_view'
 LANGUAGE C VOLATILE;
 
 CREATE FUNCTION lakets.show_rollups()
-RETURNS TABLE (rollup_name text, source text, rollup_table text, bucket_interval interval,
-	refresh_lag interval, invalidation_enabled boolean, pending_ranges bigint,
-	watermark timestamptz, last_refresh timestamptz, row_count bigint)
+RETURNS TABLE (name text, rollup_table text, realtime_view text, bucket_interval interval,
+	refresh_mode text, refresh_lag interval, watermark timestamptz,
+	last_refreshed_at timestamptz, source_table text, bucket_column text,
+	depends_on integer[], export_enabled boolean,
+	rollup_schema text, depends_on_names text[], invalidation_enabled boolean,
+	pending_ranges bigint, row_count bigint)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT r.name, r.source_relid::text, r.rollup_relid::text, r.bucket_interval, r.refresh_lag,
-		r.invalidation_enabled,
+	SELECT r.name, t.relname::text, v.relname::text, r.bucket_interval,
+		'incremental', r.refresh_lag, r.watermark, r.last_refresh,
+		format('%s.%s', sn.nspname, s.relname), r.bucket_column::text,
+		ARRAY(SELECT d.id FROM lakets._rollup_registry d
+			  WHERE d.name = ANY (r.depends_on) ORDER BY d.id),
+		false,
+		tn.nspname::text, r.depends_on, r.invalidation_enabled,
 		(SELECT count(*) FROM lakets._rollup_invalidation_log l WHERE l.rollup_id = r.id)
 		+ CASE WHEN r.invalidation_enabled THEN
-			(SELECT count(*) FROM lakets._source_invalidation_log s
-			 WHERE s.source_relid = r.source_relid)
+			(SELECT count(*) FROM lakets._source_invalidation_log sl
+			 WHERE sl.source_relid = r.source_relid)
 		  ELSE 0 END,
-		r.watermark, r.last_refresh,
 		coalesce(lakets._chunk_row_count(r.rollup_relid), 0)
 	FROM lakets._rollup_registry r
+	LEFT JOIN pg_class t ON t.oid = r.rollup_relid
+	LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+	LEFT JOIN pg_class v ON v.oid = r.view_relid
+	LEFT JOIN pg_class s ON s.oid = r.source_relid
+	LEFT JOIN pg_namespace sn ON sn.oid = s.relnamespace
 	ORDER BY r.name
 $$;
 
+COMMENT ON FUNCTION lakets.show_rollups() IS
+	'Every RollUp: the LakeTS toolkit''s columns (refresh_mode is always incremental, export_enabled always false), then its schema, the names it depends on, whether changes are tracked, the pending invalidation ranges and its row estimate.';
+
 CREATE FUNCTION lakets.show_rollup_dag()
-RETURNS TABLE (rollup_name text, depends_on text[], level integer)
+RETURNS TABLE (rollup_name text, depends_on_names text[], refresh_order integer,
+	bucket_interval interval, last_refreshed timestamptz, level integer)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	WITH RECURSIVE deps AS (
-		SELECT r.name, r.depends_on, 0 AS level, ARRAY[r.name] AS path
+		SELECT r.name, 0 AS level, ARRAY[r.name] AS path
 		FROM lakets._rollup_registry r WHERE r.depends_on = '{}'
 		UNION ALL
-		SELECT r.name, r.depends_on, d.level + 1, d.path || r.name
+		SELECT r.name, d.level + 1, d.path || r.name
 		FROM lakets._rollup_registry r JOIN deps d ON d.name = ANY (r.depends_on)
 		WHERE NOT r.name = ANY (d.path)
+	), levels AS (
+		SELECT name, max(level) AS level FROM deps GROUP BY name
 	)
-	SELECT name, depends_on, max(level) FROM deps GROUP BY name, depends_on ORDER BY 3, 1
+	SELECT r.name, r.depends_on,
+		(row_number() OVER (ORDER BY l.level, r.name))::integer,
+		r.bucket_interval, r.last_refresh, l.level
+	FROM lakets._rollup_registry r JOIN levels l ON l.name = r.name
+	ORDER BY l.level, r.name
 $$;
-
 COMMENT ON FUNCTION lakets.show_rollup_dag() IS
-	'Each RollUp with the RollUps it depends on and its level in the dependency graph (0 = reads a ChronoTable only).';
+	'Each RollUp in refresh order: the RollUps it depends on, its place in the order, its bucket, its last refresh and its level in the dependency graph (0 = reads a ChronoTable only).';
 
 -- Called from the WHEN clause of a source's invalidation triggers; they
 -- record the time and return false, so no trigger event is queued.

@@ -58,6 +58,9 @@ SELECT relid, time_column, time_type, chunk_interval, past_count, future_count
 FROM lakets._chronotable_registry WHERE id = :id;
 SELECT lakets.create_chronotable('readings', 'ts', '1 day');
 SELECT lakets.create_chronotable('readings', 'ts', '1 day', p_if_not_exists => true) = :id AS same_id;
+-- the toolkit's earlier name for it
+SELECT lakets.create_hypertable('readings', 'ts', '1 day', 'public', true) = :id AS same_id;
+SELECT lakets.create_hypertable('readings', 'ts', '1 day');
 SELECT lakets._chronotable_id('readings') = :id AS lookup;
 SELECT lakets._chronotable_id('keyed');
 
@@ -104,7 +107,7 @@ CREATE TABLE a_table_name_that_is_long_enough_to_need_shortening_aaaaaaaaaaa (ts
 CREATE TABLE a_table_name_that_is_long_enough_to_need_shortening_bbbbbbbbbbb (ts timestamptz);
 SELECT lakets.create_chronotable('a_table_name_that_is_long_enough_to_need_shortening_aaaaaaaaaaa', 'ts') > 0 AS created;
 SELECT lakets.create_chronotable('a_table_name_that_is_long_enough_to_need_shortening_bbbbbbbbbbb', 'ts') > 0 AS created;
-SELECT count(DISTINCT c.chunk_name) AS distinct_names, max(length(c.chunk_name)) <= 63 AS fit
+SELECT count(DISTINCT c.chunk_name) AS distinct_names, max(octet_length((parse_ident(c.chunk_name))[2])) <= 63 AS fit
 FROM unnest(ARRAY['a_table_name_that_is_long_enough_to_need_shortening_aaaaaaaaaaa',
                   'a_table_name_that_is_long_enough_to_need_shortening_bbbbbbbbbbb']) AS t(name),
      lakets.show_chunks(t.name) AS c;

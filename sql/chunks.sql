@@ -65,7 +65,7 @@ SELECT lakets.drop_chunks('dst', '1 year') AS dropped_then_rolled_back;
 ROLLBACK;
 SELECT count(*) AS still_active FROM lakets.show_chunks('dst', '1 year') WHERE status = 'active';
 SELECT lakets.drop_chunks('dst', '1 year') AS dropped;
-SELECT chunk_name, status, row_count, size_bytes FROM lakets.show_chunks('dst', '1 year') ORDER BY 1;
+SELECT chunk_name, status, row_count, size_bytes FROM lakets.show_chunks('dst', '1 year', p_include_dropped => true) ORDER BY 1;
 SELECT count(*) AS rows_left_in_2021 FROM dst WHERE ts < '2022-01-01';
 SELECT count(*) AS relations_left FROM pg_class WHERE relname LIKE 'dst\_2021%';
 SELECT lakets.drop_chunks('dst', '1 year') AS dropped_again;

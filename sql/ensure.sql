@@ -53,7 +53,7 @@ WHERE e.ts < '2020-01-01' OR e.ts > '2030-01-01' ORDER BY e.ts;
 -- dropped chunks are never re-created; a late row for one stays in the
 -- default partition (reported, not lost)
 SELECT lakets.drop_chunks('events', '3 years') AS dropped;
-SELECT chunk_name, status, row_count, size_bytes FROM lakets.show_chunks('events', p_older_than => '3 years');
+SELECT chunk_name, status, row_count, size_bytes FROM lakets.show_chunks('events', p_older_than => '3 years', p_include_dropped => true);
 SELECT lakets._ensure_partitions(:id, 0, 0, '2019-06-01 00:00+00', '2019-06-02 00:00+00') AS recreated;
 INSERT INTO events VALUES ('2019-06-01 18:00+00', 'late');
 SELECT lakets.ensure_partitions('events') AS created;

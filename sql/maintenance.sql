@@ -42,7 +42,7 @@ FROM lakets.job_history ORDER BY id;
 -- what it did: the window is there, the RollUp caught the late row before
 -- its chunk went, the expired chunks are tombstones
 SELECT count(*) AS active_chunks FROM lakets.show_chunks('app_events') WHERE status = 'active';
-SELECT count(*) AS dropped_chunks FROM lakets.show_chunks('app_events') WHERE status = 'dropped';
+SELECT count(*) AS dropped_chunks FROM lakets.show_chunks('app_events', p_include_dropped => true) WHERE status = 'dropped';
 SELECT bucket, kind, n FROM _rollup_app_daily ORDER BY 1, 2;
 SELECT count(*) FILTER (WHERE c.relowner <> 'lakets_regress_app'::regrole) AS chunks_not_owned_by_app
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'app_events'::regclass;

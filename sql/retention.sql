@@ -24,7 +24,7 @@ CREATE TABLE not_chrono (ts timestamptz);
 SELECT lakets.add_retention_policy('not_chrono', '1 day');
 SELECT lakets.add_retention_policy('_rollup_sensor_daily', '10 years') > 0 AS added_for_rollup;
 SELECT schema_name, table_name, kind, drop_after FROM lakets.show_retention_policy();
-SELECT table_name, drop_after FROM lakets.show_retention_policy('sensor');
+SELECT policy_type, drop_after, tier_after, enabled, last_run_at IS NULL AS never_run, table_name FROM lakets.show_retention_policy('sensor');
 SELECT lakets.alter_retention_policy('sensor', '2 years');
 SELECT lakets.alter_retention_policy('not_chrono', '2 years');
 SELECT lakets.alter_retention_policy('sensor', '1 year');
@@ -44,16 +44,17 @@ SELECT lakets.set_rollup_refresh_lag('sensor_hourly', '1 day');
 SELECT lakets.refresh_rollup('sensor_hourly') AS refreshed;
 INSERT INTO sensor VALUES ('2021-06-03 12:05+00', 200);
 SELECT table_name, chunk_name, action FROM lakets.enforce_retention();
-SELECT chunk_name, status FROM lakets.show_chunks('sensor') WHERE range_start < '2022-01-01' ORDER BY 1;
+SELECT chunk_name, status FROM lakets.show_chunks('sensor', p_include_dropped => true) WHERE range_start < '2022-01-01' ORDER BY 1;
 SELECT lakets.set_rollup_refresh_lag('sensor_hourly', '0');
 SELECT table_name, chunk_name, action FROM lakets.enforce_retention();
-SELECT chunk_name, status FROM lakets.show_chunks('sensor') WHERE range_start < '2022-01-01' ORDER BY 1;
+SELECT chunk_name, status FROM lakets.show_chunks('sensor', p_include_dropped => true) WHERE range_start < '2022-01-01' ORDER BY 1;
 -- the RollUps kept every bucket, late rows included
 SELECT sum(n) AS rows_counted, sum(total) AS total FROM _rollup_sensor_hourly;
 SELECT sum(n) AS rows_counted, sum(total) AS total FROM _rollup_sensor_daily;
 SELECT count(*) AS rows_left FROM sensor WHERE ts < '2022-01-01';
 -- nothing left to do; the window chunks are untouched
 SELECT lakets.execute_retention('sensor') AS dropped;
+SELECT policy_type, drop_after, enabled, last_run_at IS NOT NULL AS ran FROM lakets.show_retention_policy('sensor');
 SELECT count(*) = 5 AS window_intact FROM lakets.show_chunks('sensor') WHERE status = 'active';
 
 -- p_force drops even what a RollUp is still owed (the chunk is made while

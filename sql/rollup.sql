@@ -61,8 +61,8 @@ SELECT lakets.create_rollup('m_1d', $$
 	FROM _rollup_m_1h GROUP BY 1$$, '1 day') > 0 AS created;
 SELECT lakets.create_rollup('m_1h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) FROM metrics GROUP BY 1$$);
 
-SELECT * FROM lakets.show_rollup_dag();
-SELECT rollup_name, source, rollup_table, bucket_interval, pending_ranges, row_count
+SELECT rollup_name, depends_on_names, refresh_order, bucket_interval, level FROM lakets.show_rollup_dag();
+SELECT name, source_table, rollup_table, realtime_view, bucket_interval, depends_on_names, pending_ranges, row_count
 FROM lakets.show_rollups();
 -- the RollUp table: the query's columns, a unique index on the bucket and the keys
 SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = '_rollup_m_1min'::regclass;
@@ -100,14 +100,51 @@ INSERT INTO metrics VALUES ('2021-03-04 04:04:04+00', 0, 1000);
 ROLLBACK;
 -- one row per range, at most 32 per source and transaction (not one per row)
 SELECT count(*) AS log_rows FROM lakets._source_invalidation_log;
-SELECT rollup_name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
+SELECT name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
 SELECT * FROM rollups_match();
 SELECT rollup_name, refreshed, refresh_ms >= 0 AS timed FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
 SELECT * FROM rollups_match();
-SELECT rollup_name, pending_ranges FROM lakets.show_rollups();
+SELECT name, pending_ranges FROM lakets.show_rollups();
 -- nothing left to do
 SELECT lakets.refresh_rollup('m_1min') AS refreshed;
 SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1h');
+
+-- a cascade refreshes what the named RollUp depends on first, then it (as
+-- the LakeTS toolkit does): m_1d is current afterwards, m_month untouched
+INSERT INTO metrics VALUES ('2021-03-03 03:03+00', 1, 33);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1d');
+SELECT * FROM rollups_match();
+SELECT lakets.refresh_rollup('m_month') AS month_still_pending;
+-- ... and with p_include_dependents, what depends on it after it
+INSERT INTO metrics VALUES ('2021-03-03 04:04+00', 1, 44);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1h', p_include_dependents => true);
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1min', true);
+SELECT * FROM rollups_match();
+SELECT lakets.refresh_rollup('m_month') AS month_pending;
+SELECT * FROM lakets.refresh_rollup_cascade('no_such_rollup');
+SELECT * FROM lakets.refresh_rollup_cascade('m_1h', NULL);
+
+-- the toolkit's call for a RollUp over a RollUp names the ChronoTable
+-- beneath as p_source_table and the RollUp read in p_depends_on
+SELECT lakets.create_rollup('m_1w', $$
+	SELECT lakets.time_bucket('7 days', bucket) AS bucket, sum(n) AS n
+	FROM _rollup_m_1d GROUP BY 1$$, '7 days', 'metrics', 'public', ARRAY['m_1d']) > 0 AS created;
+SELECT rollup_name, depends_on_names, level FROM lakets.show_rollup_dag() WHERE rollup_name = 'm_1w';
+SELECT rollup_name FROM lakets.refresh_rollup_cascade('m_1w');
+SELECT lakets.drop_rollup('m_1w');
+-- p_source_table must still be the table read or the ChronoTable beneath it
+CREATE TABLE other_source (ts timestamptz NOT NULL);
+SELECT lakets.create_chronotable('other_source', 'ts') > 0 AS created;
+SELECT lakets.create_rollup('m_bad', $$
+	SELECT lakets.time_bucket('7 days', bucket) AS bucket, sum(n) AS n
+	FROM _rollup_m_1d GROUP BY 1$$, '7 days', 'other_source');
+SELECT lakets.drop_chronotable('other_source');
+
+-- the toolkit's tiers: lakets' data is all "hot"
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02', '2021-03-02 01:00', 'hot') AS ranges;
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02', '2021-03-02 01:00', 'cold');
+SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02', '2021-03-02 01:00', NULL) AS ranges;
+SELECT lakets.refresh_rollup('m_1h') AS refreshed;
 
 -- random changes, then one cascade: all equal their from-scratch query
 SELECT setseed(0.7);
@@ -177,7 +214,7 @@ SELECT * FROM rollups_match();
 -- never recomputed from partial data, and ranges there are not logged
 SELECT lakets.drop_chunks('metrics', '10 years') AS nothing_that_old;
 SELECT lakets.drop_chunks('metrics', now() - '2021-03-02 00:00+00'::timestamptz) AS dropped_day_one;
-SELECT chunk_name, status FROM lakets.show_chunks('metrics') WHERE range_start < '2021-03-03' ORDER BY 1;
+SELECT chunk_name, status FROM lakets.show_chunks('metrics', p_include_dropped => true) WHERE range_start < '2021-03-03' ORDER BY 1;
 CREATE TEMP TABLE kept AS SELECT * FROM _rollup_m_1h WHERE bucket < '2021-03-02';
 SELECT count(*) AS kept_rows FROM kept;
 -- the part of the range over the dropped chunk is skipped

@@ -96,7 +96,7 @@ SELECT action, count(*) AS chunks FROM lakets.enforce_retention(p_dry_run => tru
 SELECT step, action, count(*) AS objects FROM lakets.run_maintenance() GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT job, status, chunks_created, rollups_refreshed, chunks_dropped FROM lakets.job_history;
 SELECT status, count(*) AS chunks, sum(row_count) AS rows
-FROM lakets.show_chunks('readings') GROUP BY status ORDER BY status;
+FROM lakets.show_chunks('readings', p_include_dropped => true) GROUP BY status ORDER BY status;
 SELECT count(*) AS hourly_rows_kept, min(bucket)::date AS oldest_hour FROM _rollup_readings_hourly;
 SQL
 

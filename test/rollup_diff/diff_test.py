@@ -993,7 +993,7 @@ class DiffTest:
         dropped = a.scalar("SELECT lakets.drop_chunks('metrics', now() - %s)" % tstz(cutoff))
         self.check(dropped > 0, "drop_chunks dropped chunks of metrics")
         a.run("CREATE TEMP TABLE gone AS SELECT range_agg(tstzrange(range_start, range_end)) AS r "
-              "FROM lakets.show_chunks('metrics') WHERE status = 'dropped'")
+              "FROM lakets.show_chunks('metrics', p_include_dropped => true) WHERE status = 'dropped'")
         # changes everywhere, late rows for the dropped range included
         self.refresh_max_ids()
         for _ in range(30):
