@@ -716,17 +716,45 @@ catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
  * Hand the ranges logged for a source to each of its RollUps that tracks
  * invalidations. A logged row is deleted by exactly one mover, so concurrent
  * refreshes of RollUps of the same source never lose or double a range.
+ * Rows another transaction is moving are skipped, not waited for: two
+ * movers that met rows in different orders deadlocked. Those rows reach
+ * every RollUp's log when the other mover commits (or stay here if it
+ * aborts), so a skipping refresh leaves them for its next run.
  */
 void
 catalog_move_source_invalidations(Oid source_relid)
 {
 	registry_write1("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
-					" WHERE source_relid = $1 RETURNING range_start, range_end)"
+					" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+					"  SELECT ctid FROM lakets._source_invalidation_log"
+					"  WHERE source_relid OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED))"
+					" RETURNING range_start, range_end)"
 					" INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
 					" SELECT r.id, m.range_start, m.range_end FROM moved m"
 					" JOIN lakets._rollup_registry r ON r.source_relid = $1"
 					" AND r.invalidation_enabled",
 					REGCLASSOID, ObjectIdGetDatum(source_relid), SPI_OK_INSERT);
+}
+
+/*
+ * Whether ranges overlapping [start, end) logged for a source are still
+ * waiting to be moved (rows another transaction is moving, or logged since):
+ * retention must then assume a RollUp of the source still owes them.
+ */
+bool
+catalog_source_has_invalidations(Oid source_relid, int64 start, int64 end)
+{
+	Oid			types[3] = {REGCLASSOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3] = {ObjectIdGetDatum(source_relid), TimestampTzGetDatum(start),
+	TimestampTzGetDatum(end)};
+	bool		isnull;
+
+	lakets_exec_kept("SELECT EXISTS (SELECT 1 FROM lakets._source_invalidation_log"
+					 " WHERE source_relid OPERATOR(pg_catalog.=) $1"
+					 " AND range_start OPERATOR(pg_catalog.<) $3"
+					 " AND range_end OPERATOR(pg_catalog.>) $2)",
+					 3, types, values, NULL, SPI_OK_SELECT);
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* The ranges logged for a source that no RollUp reads any more. */

@@ -117,6 +117,7 @@ extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
 extern void catalog_move_source_invalidations(Oid source_relid);
+extern bool catalog_source_has_invalidations(Oid source_relid, int64 start, int64 end);
 extern void catalog_forget_source_invalidations(Oid source_relid);
 extern List *catalog_rollup_invalidations(int32 rollup_id);
 extern void catalog_add_rollup_invalidation(int32 rollup_id, int64 start, int64 end);

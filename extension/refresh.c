@@ -117,6 +117,9 @@ rollup_has_pending(const Rollup *r, int64 start, int64 end)
 
 	invalidation_flush();
 	catalog_move_source_invalidations(r->source_relid);
+	/* what another refresh is moving may be owed to this RollUp too */
+	if (r->invalidation_enabled && catalog_source_has_invalidations(r->source_relid, lo, hi))
+		return true;
 	foreach(lc, catalog_rollup_invalidations(r->id))
 	{
 		PendingRange *p = lfirst(lc);

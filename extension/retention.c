@@ -122,19 +122,27 @@ readers_pending(List *readers, int64 start, int64 end)
 	return false;
 }
 
-/* Refresh the readers owing something over [start, end); skips are fine. */
-static void
+/*
+ * Refresh the readers owing something over [start, end). Returns whether
+ * one of them still owes it: its refresh was skipped (another refresh of it
+ * is running, or within its refresh lag). The caller then leaves the data
+ * for the next run instead of queueing a strong lock behind that refresh.
+ */
+static bool
 catch_up_readers(List *readers, int64 start, int64 end)
 {
 	ListCell   *lc;
+	bool		owed = false;
 
 	foreach(lc, readers)
 	{
 		Rollup	   *r = lfirst(lc);
 
-		if (rollup_has_pending(r, start, end))
-			(void) rollup_refresh(catalog_get_rollup(r->name, false));
+		if (rollup_has_pending(r, start, end) &&
+			!rollup_refresh(catalog_get_rollup(r->name, false)))
+			owed = true;
 	}
+	return owed;
 }
 
 typedef struct ChunkWork
@@ -155,7 +163,11 @@ drop_chunk_work(void *arg)
 	OwnerSwitch sw;
 	bool		dropped;
 
-	catch_up_readers(w->readers, w->chunk->start, w->chunk->end);
+	if (catch_up_readers(w->readers, w->chunk->start, w->chunk->end) && !w->force)
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
 	/* the locks first: nothing can be written to the chunk after this */
 	lakets_lock_relation(parent_relid, AccessExclusiveLock);
 	if (!w->force && readers_pending(w->readers, w->chunk->start, w->chunk->end))
@@ -206,7 +218,11 @@ delete_expired_default_work(void *arg)
 		w->result = "would_delete_default_rows";
 		return;
 	}
-	catch_up_readers(w->readers, DT_NOBEGIN, w->before);
+	if (catch_up_readers(w->readers, DT_NOBEGIN, w->before) && !w->force)
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
 	/* no row may be written there while the RollUps are checked and it goes */
 	lakets_lock_relation(default_relid, ExclusiveLock);
 	if (!w->force && readers_pending(w->readers, DT_NOBEGIN, w->before))
@@ -320,7 +336,11 @@ delete_buckets_work(void *arg)
 	Datum		values[1] = {lakets_utc_to_time(w->cutoff, w->r->bucket_type)};
 	OwnerSwitch sw;
 
-	catch_up_readers(w->readers, DT_NOBEGIN, w->cutoff);
+	if (catch_up_readers(w->readers, DT_NOBEGIN, w->cutoff) && !w->force)
+	{
+		w->result = "skipped_rollup_pending";
+		return;
+	}
 	/* no refresh of the RollUp may recompute buckets while they go */
 	if (!rollup_try_lock(w->r))
 	{
@@ -443,7 +463,7 @@ catch_up_work(void *arg)
 {
 	CatchUpWork *w = arg;
 
-	catch_up_readers(w->readers, w->start, w->end);
+	(void) catch_up_readers(w->readers, w->start, w->end);
 }
 
 /*
