@@ -163,3 +163,15 @@ SELECT lakets.drop_chronotable('x', 'evil');
 -- last value cache and ingest
 
 -- metric tables, alerts, monitoring
+SELECT lakets.create_metric_table('mt', '{host}', '{val}', '1 day', 'evil');
+INSERT INTO evil.mt VALUES (now(), 'a', 1), (now() - interval '2 hours', 'b', 2);
+SELECT * FROM lakets.cardinality_stats('mt', 'evil');
+SELECT * FROM lakets.cardinality_check('mt', 10, 'evil');
+SELECT * FROM lakets.alert_check('a', 'SELECT 1 AS one', 'info');
+SELECT * FROM lakets.alert_check('mt', 'SELECT host FROM evil.mt');
+SELECT * FROM lakets.alert_deadman('d', 'mt', 'host', '1 hour', 'evil');
+SELECT * FROM lakets.alert_deadman('d', 'm', 'v', '1 hour', 'evil');
+SELECT * FROM lakets.lakets_metrics();
+SELECT * FROM lakets._chronotable_sizes();
+SELECT * FROM lakets.chunk_health();
+SELECT * FROM lakets.query_stats(5);
