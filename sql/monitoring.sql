@@ -20,7 +20,7 @@ CREATE TABLE mon_old (ts timestamptz NOT NULL, v int NOT NULL);
 SELECT lakets.create_chronotable('mon_old', 'ts', '1 day') AS old_ct \gset
 SELECT lakets._ensure_partitions(:old_ct, 0, 0, '2023-12-29', '2023-12-31') AS chunks;
 SELECT chunk_name AS detach_me FROM lakets.show_chunks('mon_old') WHERE range_start = '2023-12-30' \gset
-ALTER TABLE mon_old DETACH PARTITION :"detach_me";
+ALTER TABLE mon_old DETACH PARTITION :detach_me;
 SELECT lakets.drop_chunks('mon_old', '1 year') AS dropped;
 -- a maintenance run that succeeds; then one that fails for mon_ratio (a
 -- row with v = 0), whose changes stay pending
@@ -45,7 +45,7 @@ FROM m WHERE metric_name = 'lakets_hypertables_total';
 SELECT labels->>'status' AS status, metric_value > 0 AS positive,
 	metric_value = (SELECT count(*) FROM lakets._chunk_status s WHERE s.status = labels->>'status') AS exact
 FROM m WHERE metric_name = 'lakets_chunks_total' ORDER BY 1;
-SELECT status, count(*) FROM lakets.show_chunks('mon_old') WHERE range_start < '2024-01-01' GROUP BY 1 ORDER BY 1;
+SELECT status, count(*) FROM lakets.show_chunks('mon_old', p_include_dropped => true) WHERE range_start < '2024-01-01' GROUP BY 1 ORDER BY 1;
 SELECT metric_value > 0 AS positive,
 	metric_value = (SELECT count(*) FROM lakets._rollup_registry) AS exact
 FROM m WHERE metric_name = 'lakets_rollups_total';
@@ -73,7 +73,7 @@ FROM m WHERE metric_name LIKE 'lakets_rollup_%' AND labels->>'rollup' LIKE 'mon_
 SELECT metric_value > extract(epoch FROM now() - '2024-01-04 00:00+00') AS behind_2024
 FROM m WHERE metric_name = 'lakets_rollup_watermark_lag_seconds' AND labels->>'rollup' = 'mon_hourly';
 SELECT labels->>'rollup' AS rollup, metric_value AS pending,
-	metric_value = (SELECT pending_ranges FROM lakets.show_rollups() WHERE rollup_name = labels->>'rollup') AS as_show_rollups
+	metric_value = (SELECT pending_ranges FROM lakets.show_rollups() WHERE name = labels->>'rollup') AS as_show_rollups
 FROM m WHERE metric_name = 'lakets_rollup_invalidation_log_depth' AND labels->>'rollup' LIKE 'mon_%' ORDER BY 1;
 
 -- the last run of each job
@@ -122,5 +122,5 @@ SELECT lakets.drop_rollup('mon_hourly');
 SELECT lakets.drop_rollup('mon_ratio');
 SELECT lakets.drop_chronotable('mon');
 SELECT lakets.drop_chronotable('mon_old');
-DROP TABLE :"detach_me";
+DROP TABLE :detach_me;
 DROP ROLE lakets_regress_watcher;
