@@ -3,6 +3,7 @@
 #   make demo    install what is missing, build, run the demo on a throwaway cluster
 #   make test    the same set-up, then every test suite
 #   make bench   the benchmarks (test/bench/)
+#   make toolkit the LakeTS toolkit's test suite against lakets (LAKETS_TOOLKIT=dir)
 #   make && sudo make install   build and install into an existing server
 
 EXTENSION  = lakets
@@ -49,7 +50,7 @@ all: helper-all
 install: helper-install
 clean: helper-clean
 
-.PHONY: helper-all helper-install helper-clean deps demo test bench fuzz print-cflags compat
+.PHONY: helper-all helper-install helper-clean deps demo test bench toolkit fuzz print-cflags compat
 
 helper-all:
 	$(MAKE) -C helper
@@ -76,6 +77,14 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) install
 	bash test/bench/run.sh
+
+# The LakeTS toolkit's own test suite against lakets (LAKETS_TOOLKIT=<checkout>).
+toolkit: deps
+	$(MAKE) all
+	$(MAKE) install
+	bash test/cluster.sh start
+	. .tmp/cluster.env && export PGHOST PGPORT PGUSER && bash test/toolkit/run.sh; \
+		rc=$$?; bash test/cluster.sh stop >/dev/null; exit $$rc
 
 fuzz: deps
 	$(MAKE) -C helper fuzz
