@@ -68,6 +68,7 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
@@ -324,7 +325,14 @@ lvc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_PREPARE:
 			if (lvc_sources != NULL)
 			{
+				/* the portal of the last statement is gone: SPI needs a snapshot */
+				bool		pushed = !ActiveSnapshotSet();
+
+				if (pushed)
+					PushActiveSnapshot(GetTransactionSnapshot());
 				lvc_flush(InvalidOid);
+				if (pushed)
+					PopActiveSnapshot();
 				forget_state();
 			}
 			break;
