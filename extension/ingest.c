@@ -27,6 +27,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -47,6 +48,7 @@ typedef struct Shape
 	const char *key_data;
 	uint32		key_len;
 	char	   *columns;		/* "a, b, c", quoted */
+	char	   *r_columns;		/* "r.a, r.b, r.c" */
 	List	   *elements;		/* 0-based positions in p_data */
 } Shape;
 
@@ -107,6 +109,7 @@ new_shape(Oid relid, const JsonbContainer *c, int npairs, int element)
 {
 	Shape	   *s = palloc0(sizeof(Shape));
 	StringInfoData cols;
+	StringInfoData rcols;
 	JsonbIterator *it = JsonbIteratorInit((JsonbContainer *) c);
 	JsonbValue	v;
 	JsonbIteratorToken tok;
@@ -116,6 +119,7 @@ new_shape(Oid relid, const JsonbContainer *c, int npairs, int element)
 	s->key_len = keys_length(c, npairs);
 	s->key_data = (const char *) &c->children[2 * npairs];
 	initStringInfo(&cols);
+	initStringInfo(&rcols);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		char	   *key;
@@ -141,10 +145,20 @@ new_shape(Oid relid, const JsonbContainer *c, int npairs, int element)
 							element + 1, key, catalog_relation_name(relid)),
 					 errdetail("Elements are counted from 1; nothing of p_data was inserted."),
 					 errhint("Leave the key out: the column computes its own value.")));
+		/* a right missing is nobody's element's fault: say so before anything */
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
+			pg_attribute_aclcheck(relid, att->attnum, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for table %s", get_rel_name(relid)),
+					 errdetail("ingest_batch() inserts as the caller, who may not write column \"%s\".",
+							   key)));
 		ReleaseSysCache(tup);
 		appendStringInfo(&cols, "%s%s", cols.len > 0 ? ", " : "", quote_identifier(key));
+		appendStringInfo(&rcols, "%sr.%s", rcols.len > 0 ? ", " : "", quote_identifier(key));
 	}
 	s->columns = cols.data;
+	s->r_columns = rcols.data;
 	return s;
 }
 
@@ -225,7 +239,7 @@ insert_elements(const char *qtable, Shape *s, Jsonb *data, int count, bool whole
 	if (whole)
 		return lakets_exec_args(psprintf("INSERT INTO %s (%s) SELECT %s FROM"
 										 " pg_catalog.jsonb_populate_recordset(NULL::%s, $1) r",
-										 qtable, s->columns, s->columns, qtable),
+										 qtable, s->columns, s->r_columns, qtable),
 								1, types, values, NULL, SPI_OK_INSERT);
 	elems = palloc(sizeof(Datum) * Max(count, 1));
 	for (i = 0; i < count; i++)
@@ -233,10 +247,10 @@ insert_elements(const char *qtable, Shape *s, Jsonb *data, int count, bool whole
 	values[1] = PointerGetDatum(construct_array(elems, count, INT4OID, sizeof(int32), true,
 												TYPALIGN_INT));
 	return lakets_exec_args(psprintf("INSERT INTO %s (%s) SELECT %s FROM"
-									 " pg_catalog.unnest($2) AS i(n),"
+									 " pg_catalog.unnest($2) AS i(lakets_i),"
 									 " pg_catalog.jsonb_populate_record(NULL::%s,"
-									 " $1 OPERATOR(pg_catalog.->) i.n) r",
-									 qtable, s->columns, s->columns, qtable),
+									 " $1 OPERATOR(pg_catalog.->) i.lakets_i) r",
+									 qtable, s->columns, s->r_columns, qtable),
 							2, types, values, NULL, SPI_OK_INSERT);
 }
 
