@@ -880,6 +880,19 @@ upsert_new(const LvcConfig *cfg, const char *qcache, LvcEntry **rows, int nrows)
 					 ncols + 1, types, args, NULL, SPI_OK_INSERT);
 }
 
+/*
+ * Keys are written in the order of their hashes: two sessions upserting
+ * overlapping sets of keys lock them in the same order and do not deadlock.
+ */
+static int
+entry_order(const void *a, const void *b)
+{
+	uint32		ha = (*(LvcEntry *const *) a)->key.hash;
+	uint32		hb = (*(LvcEntry *const *) b)->key.hash;
+
+	return ha < hb ? -1 : (ha > hb ? 1 : 0);
+}
+
 static void
 flush_source(LvcSource *s)
 {
@@ -915,6 +928,8 @@ flush_source(LvcSource *s)
 		if (e->has_del && !(e->has_new && e->new_time >= e->del_max))
 			del[ndel++] = e;
 	}
+	qsort(rows, nrows, sizeof(LvcEntry *), entry_order);
+	qsort(del, ndel, sizeof(LvcEntry *), entry_order);
 	qsource = catalog_relation_name(cfg->source_relid);
 	qcache = catalog_relation_name(cfg->cache_relid);
 	lakets_become_owner(cfg->source_relid, &sw);
