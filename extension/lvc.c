@@ -90,7 +90,9 @@ static const char *const lvc_row_triggers[] = {
 /* One column of the cache: a key or a value. */
 typedef struct LvcColumn
 {
-	char	   *name;
+	char	   *name;			/* in the source, now */
+	char	   *cache_name;		/* in the cache (the source's name at enable_lvc()) */
+	AttrNumber	attnum;			/* in the source */
 	Oid			type;
 	int32		typmod;
 	Oid			collation;
@@ -197,6 +199,8 @@ describe_column(Oid relid, const char *name, bool is_key, LvcColumn *col, Memory
 	att = (Form_pg_attribute) GETSTRUCT(tup);
 	old = MemoryContextSwitchTo(cxt);
 	col->name = pstrdup(name);
+	col->cache_name = col->name;
+	col->attnum = att->attnum;
 	col->type = att->atttypid;
 	col->typmod = att->atttypmod;
 	col->collation = att->attcollation;
@@ -250,6 +254,26 @@ text_array_list(Datum d)
 	return result;
 }
 
+/*
+ * The current names of the source's columns an int2[] of the registry
+ * holds: renaming a column of the source changes nothing for its LVC.
+ */
+static List *
+attnum_names(Oid relid, Datum d)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	List	   *result = NIL;
+
+	deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		result = lappend(result, get_attname(relid, DatumGetInt16(elems[i]), false));
+	return result;
+}
+
 static LvcConfig *
 build_config(Oid source_relid, Oid cache_relid, const char *time_column, Oid time_type,
 			 List *keys, List *values, MemoryContext cxt)
@@ -284,9 +308,11 @@ load_config(Oid source_relid, MemoryContext cxt)
 	Oid			cache_relid;
 	char	   *time_column;
 	Oid			time_type;
+	LvcConfig  *cfg;
+	int			i;
 
 	lakets_exec_kept("SELECT l.cache_relid, r.time_column::text, r.time_type,"
-					 " l.key_columns, l.value_columns"
+					 " l.key_attnums, l.value_attnums"
 					 " FROM lakets._lvc_registry l"
 					 " JOIN lakets._chronotable_registry r ON r.id = l.chronotable_id"
 					 " WHERE l.source_relid = $1",
@@ -298,9 +324,18 @@ load_config(Oid source_relid, MemoryContext cxt)
 	cache_relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
 	time_column = SPI_getvalue(tup, desc, 2);
 	time_type = catalog_time_type_oid(SPI_getvalue(tup, desc, 3));
-	return build_config(source_relid, cache_relid, time_column, time_type,
-						text_array_list(SPI_getbinval(tup, desc, 4, &isnull)),
-						text_array_list(SPI_getbinval(tup, desc, 5, &isnull)), cxt);
+	cfg = build_config(source_relid, cache_relid, time_column, time_type,
+					   attnum_names(source_relid, SPI_getbinval(tup, desc, 4, &isnull)),
+					   attnum_names(source_relid, SPI_getbinval(tup, desc, 5, &isnull)), cxt);
+	/* the cache keeps the names columns had when it was made */
+	for (i = 0; i < cfg->nkeys + cfg->nvalues; i++)
+	{
+		char	   *name = get_attname(cache_relid, i + 1, true);
+
+		if (name != NULL)
+			cfg->cols[i].cache_name = MemoryContextStrdup(cxt, name);
+	}
+	return cfg;
 }
 
 /* Per-transaction state */
@@ -676,18 +711,22 @@ time_sql(const LvcConfig *cfg, const char *alias)
 	}
 }
 
-/* "a.k1, a.k2": columns [from, to) with an optional alias */
+/*
+ * "a.k1, a.k2": columns [from, to) with an optional alias, as the source
+ * ("s") or the cache (any other alias) names them
+ */
 static char *
 column_list(const LvcConfig *cfg, int from, int to, const char *alias)
 {
 	StringInfoData buf;
+	bool		source = alias != NULL && strcmp(alias, "s") == 0;
 	int			i;
 
 	initStringInfo(&buf);
 	for (i = from; i < to; i++)
 		appendStringInfo(&buf, "%s%s%s%s", buf.len > 0 ? ", " : "",
 						 alias ? alias : "", alias ? "." : "",
-						 quote_identifier(cfg->cols[i].name));
+						 quote_identifier(source ? cfg->cols[i].name : cfg->cols[i].cache_name));
 	return buf.data;
 }
 
@@ -701,10 +740,12 @@ keys_match_sql(const LvcConfig *cfg, const char *a, const char *b)
 	initStringInfo(&buf);
 	for (i = 0; i < cfg->nkeys; i++)
 	{
-		const char *col = quote_identifier(cfg->cols[i].name);
+		const LvcColumn *col = &cfg->cols[i];
 
+		/* b is the cache or an alias with its names; a may be the source */
 		appendStringInfo(&buf, "%s%s.%s %s %s.%s", i > 0 ? " AND " : "",
-						 a, col, equality_sql(&cfg->cols[i]), b, col);
+						 a, quote_identifier(strcmp(a, "s") == 0 ? col->name : col->cache_name),
+						 equality_sql(col), b, quote_identifier(col->cache_name));
 	}
 	return buf.data;
 }
@@ -718,8 +759,8 @@ upsert_sql(const LvcConfig *cfg, const char *qcache, const char *select)
 
 	initStringInfo(&set);
 	for (i = cfg->nkeys; i < cfg->nkeys + cfg->nvalues; i++)
-		appendStringInfo(&set, "%s = excluded.%s, ", quote_identifier(cfg->cols[i].name),
-						 quote_identifier(cfg->cols[i].name));
+		appendStringInfo(&set, "%s = excluded.%s, ", quote_identifier(cfg->cols[i].cache_name),
+						 quote_identifier(cfg->cols[i].cache_name));
 	return psprintf("INSERT INTO %s AS c (%s%s%s, last_updated) %s"
 					" ON CONFLICT (%s) DO UPDATE SET %slast_updated = excluded.last_updated"
 					" WHERE c.last_updated OPERATOR(pg_catalog.<=) excluded.last_updated",
@@ -1178,6 +1219,18 @@ cache_name_for(const char *table_name)
 	return name;
 }
 
+static Datum
+attnum_array(const LvcConfig *cfg, int from, int to)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(to - from, 1));
+	int			i;
+
+	for (i = from; i < to; i++)
+		elems[i - from] = Int16GetDatum(cfg->cols[i].attnum);
+	return PointerGetDatum(construct_array(elems, to - from, INT2OID, sizeof(int16), true,
+										   TYPALIGN_SHORT));
+}
+
 /* SQL: lakets.enable_lvc(p_table_name, p_key_columns, p_value_columns, p_schema_name) */
 PG_FUNCTION_INFO_V1(lakets_enable_lvc);
 Datum
@@ -1203,8 +1256,9 @@ lakets_enable_lvc(PG_FUNCTION_ARGS)
 	StringInfoData newargs;
 	StringInfoData oldargs;
 	int			i;
-	Oid			types[6] = {INT4OID, REGCLASSOID, REGCLASSOID, NAMEOID, TEXTARRAYOID, TEXTARRAYOID};
-	Datum		rvalues[6];
+	Oid			types[8] = {INT4OID, REGCLASSOID, REGCLASSOID, NAMEOID, TEXTARRAYOID, TEXTARRAYOID,
+	INT2ARRAYOID, INT2ARRAYOID};
+	Datum		rvalues[8];
 
 	check_column_names(keys, values);
 	SPI_connect();
@@ -1326,10 +1380,13 @@ lakets_enable_lvc(PG_FUNCTION_ARGS)
 	rvalues[3] = DirectFunctionCall1(namein, CStringGetDatum(cache_name));
 	rvalues[4] = PG_GETARG_DATUM(1);
 	rvalues[5] = PG_GETARG_DATUM(2);
+	rvalues[6] = attnum_array(cfg, 0, cfg->nkeys);
+	rvalues[7] = attnum_array(cfg, cfg->nkeys, cfg->nkeys + cfg->nvalues);
 	catalog_registry_write("INSERT INTO lakets._lvc_registry (chronotable_id, source_relid,"
-						   " cache_relid, cache_table_name, key_columns, value_columns)"
-						   " VALUES ($1, $2, $3, $4, $5, $6)",
-						   6, types, rvalues, NULL, SPI_OK_INSERT);
+						   " cache_relid, cache_table_name, key_columns, value_columns,"
+						   " key_attnums, value_attnums)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						   8, types, rvalues, NULL, SPI_OK_INSERT);
 	lvc_discard(relid);
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -11,8 +11,11 @@ CREATE TABLE lakets._lvc_registry (
 	source_relid	regclass NOT NULL UNIQUE,
 	cache_relid		regclass NOT NULL UNIQUE,
 	cache_table_name name NOT NULL,		-- the name it was created with
-	key_columns		text[] NOT NULL,
+	key_columns		text[] NOT NULL,	-- as given to enable_lvc()
 	value_columns	text[] NOT NULL,
+	-- the same columns by number: the source's columns may be renamed
+	key_attnums		int2[] NOT NULL,
+	value_attnums	int2[] NOT NULL,
 	enabled			boolean NOT NULL DEFAULT true,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
 );

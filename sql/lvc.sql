@@ -165,6 +165,25 @@ INSERT INTO lm VALUES ('2026-01-02 08:00', 'h-9', 10, 10);
 SELECT lakets.enable_lvc('lm', ARRAY['host'], ARRAY['cpu']);
 SELECT host, cpu FROM _lvc_lm ORDER BY host;
 
+-- renaming the source's columns changes nothing for the cache
+ALTER TABLE lm RENAME COLUMN host TO hostname;
+ALTER TABLE lm RENAME COLUMN cpu TO load;
+INSERT INTO lm VALUES ('2026-01-02 09:00', 'h-9', 11, 11);
+SELECT host, cpu, last_updated FROM _lvc_lm WHERE host = 'h-9';
+DELETE FROM lm WHERE hostname = 'h-9' AND time = '2026-01-02 09:00';
+SELECT host, cpu, last_updated FROM _lvc_lm WHERE host = 'h-9';
+
+-- a date time column: last_updated is its midnight, UTC
+CREATE TABLE ld (day date NOT NULL, k int NOT NULL, v int);
+INSERT INTO ld VALUES ('2026-01-01', 1, 1), ('2026-01-03', 1, 3);
+SELECT lakets.create_chronotable('ld', 'day', '7 days') > 0 AS created;
+SELECT lakets.enable_lvc('ld', ARRAY['k'], ARRAY['v']);
+INSERT INTO ld VALUES ('2026-01-02', 1, 2), ('2026-01-04', 2, 4);
+SELECT * FROM _lvc_ld ORDER BY k;
+DELETE FROM ld WHERE day = '2026-01-03';
+SELECT * FROM _lvc_ld ORDER BY k;
+DROP TABLE ld;
+
 -- dropping the source leaves nothing
 DROP TABLE lm;
 DROP TABLE lb;
