@@ -349,7 +349,7 @@ forget_state(void)
 	lvc_generation++;
 }
 
-static void lvc_flush(Oid only_relid);
+static void lvc_flush(void);
 
 static void
 lvc_xact_callback(XactEvent event, void *arg)
@@ -365,7 +365,7 @@ lvc_xact_callback(XactEvent event, void *arg)
 
 				if (pushed)
 					PushActiveSnapshot(GetTransactionSnapshot());
-				lvc_flush(InvalidOid);
+				lvc_flush();
 				if (pushed)
 					PopActiveSnapshot();
 				forget_state();
@@ -982,9 +982,9 @@ flush_source(LvcSource *s)
 	reset_entries(s);
 }
 
-/* Write what was gathered, for one source or (InvalidOid) all of them. */
+/* Write what was gathered for every source. */
 static void
-lvc_flush(Oid only_relid)
+lvc_flush(void)
 {
 	HASH_SEQ_STATUS scan;
 	LvcSource  *s;
@@ -1000,8 +1000,7 @@ lvc_flush(Oid only_relid)
 	SPI_connect();
 	hash_seq_init(&scan, lvc_sources);
 	while ((s = hash_seq_search(&scan)) != NULL)
-		if (!OidIsValid(only_relid) || s->relid == only_relid)
-			flush_source(s);
+		flush_source(s);
 	SPI_finish();
 }
 
@@ -1058,7 +1057,7 @@ lakets_lvc_trigger(PG_FUNCTION_ARGS)
 		SPI_finish();
 	}
 	else
-		lvc_flush(InvalidOid);
+		lvc_flush();
 	return PointerGetDatum(NULL);
 }
 
