@@ -196,6 +196,14 @@ registry_write(const char *sql, int nargs, Oid *types, Datum *values,
 	return n;
 }
 
+/* The same for the registry tables of other modules (lvc.c). */
+uint64
+catalog_registry_write(const char *sql, int nargs, Oid *types, Datum *values,
+					   const char *nulls, int expected)
+{
+	return registry_write(sql, nargs, types, values, nulls, expected);
+}
+
 /* A write whose only argument is one id or OID. */
 static uint64
 registry_write1(const char *sql, Oid type, Datum value, int expected)

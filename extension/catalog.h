@@ -44,6 +44,9 @@ typedef struct ChunkMeta
 } ChunkMeta;
 
 /* All of these need an SPI connection. */
+/* a write to a registry table (of any module) as the registry's owner */
+extern uint64 catalog_registry_write(const char *sql, int nargs, Oid *types,
+									 Datum *values, const char *nulls, int expected);
 extern char *catalog_relation_name(Oid relid);
 extern ChronoTable *catalog_get_chronotable(Oid relid, bool missing_ok);
 extern ChronoTable *catalog_get_chronotable_by_id(int32 id, bool missing_ok);

@@ -161,6 +161,22 @@ SELECT lakets.drop_chronotable('x', 'evil');
 -- time-series functions (first/last, gap-fill, locf, ...)
 
 -- last value cache and ingest
+SELECT lakets.enable_lvc('c', ARRAY['v'], ARRAY[]::text[], 'evil');
+SELECT lakets.disable_lvc('c', 'evil');
+SELECT lakets.enable_lvc('m', ARRAY['v'], ARRAY['note'], 'evil');
+INSERT INTO evil.m (ts, v) VALUES (pg_catalog.now(), 21), (pg_catalog.now() - interval '1 hour', 21);
+UPDATE evil.m SET note = 'u' WHERE v = 21;
+DELETE FROM evil.m WHERE v = 21 AND ts < pg_catalog.now() - interval '30 minutes';
+COPY evil.m (ts, v) FROM STDIN;
+2030-01-01 00:00:00+00	22
+\.
+SELECT lakets._lvc_note('evil.m'::regclass, 1, pg_catalog.now(), 23, 'n'::text);
+SELECT lakets._lvc_forget('evil.m'::regclass, 1, pg_catalog.now(), 23);
+SELECT * FROM lakets.latest_values('m', 'evil') AS (v int, note text, last_updated timestamptz);
+SELECT * FROM lakets.lvc_stats();
+SELECT lakets.ingest_batch('m', '[{"ts": "2026-01-01T00:00:00Z", "v": 24}, {"ts": "2026-01-01T00:00:01Z", "v": 25, "note": "b"}]', 'evil');
+CREATE TABLE evil.p (time timestamptz NOT NULL, metric_name text, labels jsonb, value float8);
+SELECT lakets.ingest_prometheus('p', 'up', '{"job": "evil"}', 1, pg_catalog.now(), 'evil');
 
 -- metric tables, alerts, monitoring
 SELECT lakets.create_metric_table('mt', '{host}', '{val}', '1 day', 'evil');
