@@ -19,7 +19,7 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/lvc.sql extension/ingest.sql extension/metric_table.sql \
 	extension/alerts.sql extension/monitoring.sql
 
-REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest
+REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest tsfuncs
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
