@@ -138,20 +138,41 @@ lakets_zone_bucket_start(int64 t, const Interval *iv, int64 local_origin, pg_tz 
 }
 
 /*
- * End of the bucket that starts at "start": the start of the next one,
- * found from an instant a few hours past the next local bucket start,
- * inside the next bucket for widths of a day or more (the only ones RollUps
- * take; offsets change by at most two hours at once).
+ * End of the bucket that starts at "start": the start of the next one. That
+ * is a reading of the next local bucket start, or a second reading of this
+ * one (a zone whose clocks fall back at midnight starts two buckets there:
+ * one for each reading); an instant a few hours past the next local start
+ * is inside a later bucket for widths of a day or more (the only ones
+ * RollUps take; offsets change by at most two hours at once), and the
+ * earliest bucket start among these readings is the next one.
  */
 int64
 lakets_zone_bucket_end(int64 start, const Interval *iv, int64 local_origin, pg_tz *tz)
 {
 	int64		local = lakets_bucket_start_origin(lakets_zone_local(start, tz), iv, local_origin);
-	int64		next_local = lakets_bucket_add(local, iv, 1);
-	int64		probe = next_local + (int64) offset_at(start, tz) * USECS_PER_SEC +
-		3 * USECS_PER_HOUR;
+	int64		labels[2];
+	int			offsets[2];
+	int64		probe;
+	int64		end;
+	int			i,
+				j;
 
+	labels[0] = local;
+	labels[1] = lakets_bucket_add(local, iv, 1);
+	probe = labels[1] + (int64) offset_at(start, tz) * USECS_PER_SEC + 3 * USECS_PER_HOUR;
 	if (!IS_VALID_TIMESTAMP(probe))
 		out_of_range();
-	return lakets_zone_bucket_start(probe, iv, local_origin, tz);
+	end = lakets_zone_bucket_start(probe, iv, local_origin, tz);
+	offsets[0] = offset_at(start, tz);
+	offsets[1] = offset_at(end, tz);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++)
+		{
+			int64		c = labels[i] + (int64) offsets[j] * USECS_PER_SEC;
+
+			if (c > start && c < end && reads(c, labels[i], tz) &&
+				lakets_zone_bucket_start(c, iv, local_origin, tz) == c)
+				end = c;
+		}
+	return end;
 }

@@ -75,6 +75,11 @@ FROM generate_series('2026-10-24 23:30+00'::timestamptz, '2026-10-25 01:30+00', 
 -- the day starts when the gap does
 SELECT lakets.time_bucket('1 day', '2022-09-11 12:00+00'::timestamptz, 'America/Santiago') AS day_after_gap,
        lakets.time_bucket('1 day', '2022-09-10 12:00+00'::timestamptz, 'America/Santiago') AS day_before_gap;
+-- a zone whose clocks fall back at midnight (Havana, 2025-11-02 01:00 ->
+-- 00:00): midnight has two readings, each starts a bucket
+SELECT lakets.time_bucket('1 day', t, 'America/Havana') AS bucket, min(t), max(t)
+FROM generate_series('2025-11-01 12:00+00'::timestamptz, '2025-11-03 12:00+00', '30 minutes') AS t
+GROUP BY 1 ORDER BY 1;
 -- no bucket starts after a time it holds, and buckets never overlap, over
 -- two years of 20-minute steps in a few zones and widths
 SELECT count(*) FILTER (WHERE b > t) AS starts_after_t,
@@ -306,3 +311,23 @@ SELECT lakets.create_rollup('zm_hour', $$
 SELECT lakets.create_rollup('zm_bad', $$
 	SELECT lakets.time_bucket('1 day', ts, 'Nowhere/Else') AS d, count(*) AS n FROM zm GROUP BY 1$$, '1 day');
 SELECT lakets.drop_rollup('zm_berlin_day'), lakets.drop_rollup('zm_month'), lakets.drop_rollup('zm_6am');
+-- a RollUp on the days of Havana, over its two-reading midnight: few dirty
+-- buckets are deleted one by one, through the list of their starts
+CREATE TABLE zh (ts timestamptz NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('zh', 'ts', '1 day') > 0 AS created;
+INSERT INTO zh SELECT '2025-10-31 00:00+00'::timestamptz + i * interval '10 minutes', i
+FROM generate_series(0, 5 * 144) AS i;
+SELECT lakets.create_rollup('zh_day', $$
+	SELECT lakets.time_bucket('1 day', ts, 'America/Havana') AS day, count(*) AS n, sum(v) AS total
+	FROM zh GROUP BY 1$$, '1 day') > 0 AS created;
+UPDATE zh SET v = v + 1 WHERE ts IN ('2025-11-02 04:10+00', '2025-11-02 05:10+00', '2025-11-03 04:50+00');
+INSERT INTO zh VALUES ('2025-11-02 04:59:59+00', 1), ('2025-11-02 05:00+00', 1);
+SELECT lakets.refresh_rollup('zh_day') AS refreshed;
+SELECT day, n, total FROM _rollup_zh_day ORDER BY day;
+SELECT count(*) AS differences FROM (
+	(TABLE _rollup_zh_day EXCEPT ALL
+	 SELECT lakets.time_bucket('1 day', ts, 'America/Havana'), count(*), sum(v) FROM zh GROUP BY 1)
+	UNION ALL
+	(SELECT lakets.time_bucket('1 day', ts, 'America/Havana'), count(*), sum(v) FROM zh GROUP BY 1
+	 EXCEPT ALL TABLE _rollup_zh_day)) d;
+SELECT lakets.drop_rollup('zh_day');
