@@ -176,7 +176,9 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+-- force_parallel_mode is debug_parallel_query from PostgreSQL 16 on
+SELECT pg_catalog.set_config(CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000
+	THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel_forced;
 EXPLAIN (COSTS OFF)
 SELECT g, lakets.first(v, ts), lakets.last(v, ts) FROM par GROUP BY g;
 SELECT count(*) AS differences FROM (
@@ -189,7 +191,8 @@ SELECT lakets.first(v, ts), lakets.last(v, ts) FROM par;
 SELECT lakets.first(v, ts) = (SELECT v FROM par ORDER BY ts, v LIMIT 1) AS first_ok,
        lakets.last(v, ts) = (SELECT v FROM par ORDER BY ts DESC, v DESC LIMIT 1) AS last_ok
 FROM par;
-RESET force_parallel_mode;
+SELECT pg_catalog.set_config(CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000
+	THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS parallel_not_forced;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
