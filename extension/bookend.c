@@ -33,6 +33,8 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "compat.h"
+
 typedef struct BookendState
 {
 	bool		has;			/* a row with a non-NULL time was seen */
