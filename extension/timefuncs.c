@@ -109,6 +109,32 @@ lakets_time_bucket_origin(PG_FUNCTION_ARGS)
 	return bucket(fcinfo, true);
 }
 
+/* A call site's zone, looked up once while the name stays the same. */
+typedef struct ZoneCache
+{
+	char	   *name;
+	pg_tz	   *tz;
+} ZoneCache;
+
+static pg_tz *
+zone_arg(FunctionCallInfo fcinfo, int argno)
+{
+	ZoneCache  *c = fcinfo->flinfo->fn_extra;
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ZoneCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->name == NULL || strcmp(c->name, name) != 0)
+	{
+		c->tz = lakets_zone(name);
+		c->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
+	}
+	return c->tz;
+}
+
 /*
  * SQL: lakets.time_bucket(p_interval interval, p_timestamp timestamptz,
  * p_timezone text [, p_origin timestamptz])
@@ -119,7 +145,7 @@ lakets_time_bucket_zone(PG_FUNCTION_ARGS)
 {
 	Interval   *width = PG_GETARG_INTERVAL_P(0);
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(1);
-	pg_tz	   *tz = lakets_zone(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	pg_tz	   *tz = zone_arg(fcinfo, 2);
 	int64		local_origin = 0;
 
 	lakets_validate_interval(width, TIMESTAMPTZOID, "bucket width");
