@@ -21,7 +21,7 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/alerts.sql extension/monitoring.sql
 
 REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest \
-	metric_table alerts monitoring lvc ingest_batch
+	tsfuncs metric_table alerts monitoring lvc ingest_batch
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \

@@ -455,7 +455,8 @@ catalog_forget_missing(void)
 	"id, name, query, source_relid, source_time_column, source_time_type, " \
 	"coalesce(source_rollup_id, 0), rollup_relid, view_relid, refresh_function, " \
 	"bucket_column, bucket_type, bucket_interval, bucket_origin, depends_on, " \
-	"refresh_lag, invalidation_enabled, watermark, last_refresh, dropped_before"
+	"refresh_lag, invalidation_enabled, watermark, last_refresh, dropped_before, " \
+	"bucket_timezone"
 
 static char *
 text_column(HeapTuple tup, TupleDesc desc, int col)
@@ -496,6 +497,7 @@ rollup_from_tuple(HeapTuple tup, TupleDesc desc)
 	r->bucket_type = catalog_time_type_oid(text_column(tup, desc, 12));
 	r->bucket_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 13, &isnull));
 	r->bucket_origin = DatumGetTimestampTz(SPI_getbinval(tup, desc, 14, &isnull));
+	r->bucket_timezone = text_column(tup, desc, 21);
 	deps = SPI_getbinval(tup, desc, 15, &isnull);
 	if (!isnull)
 	{
@@ -585,11 +587,11 @@ catalog_rollups_of_source(Oid source_relid)
 int32
 catalog_insert_rollup(const Rollup *r)
 {
-	Oid			types[16] = {TEXTOID, TEXTOID, REGCLASSOID, NAMEOID, TEXTOID, INT4OID,
+	Oid			types[17] = {TEXTOID, TEXTOID, REGCLASSOID, NAMEOID, TEXTOID, INT4OID,
 		REGCLASSOID, REGCLASSOID, REGPROCEDUREOID, NAMEOID, TEXTOID, INTERVALOID,
-	TIMESTAMPTZOID, TEXTARRAYOID, INTERVALOID, BOOLOID};
-	Datum		values[16];
-	char		nulls[16];
+	TIMESTAMPTZOID, TEXTARRAYOID, INTERVALOID, BOOLOID, TEXTOID};
+	Datum		values[17];
+	char		nulls[17];
 	Datum	   *deps = palloc(sizeof(Datum) * (list_length(r->depends_on) + 1));
 	ListCell   *lc;
 	int			n = 0;
@@ -618,13 +620,17 @@ catalog_insert_rollup(const Rollup *r)
 	values[13] = PointerGetDatum(construct_array(deps, n, TEXTOID, -1, false, TYPALIGN_INT));
 	values[14] = IntervalPGetDatum(&r->refresh_lag);
 	values[15] = BoolGetDatum(r->invalidation_enabled);
+	if (r->bucket_timezone != NULL)
+		values[16] = CStringGetTextDatum(r->bucket_timezone);
+	else
+		nulls[16] = 'n';
 	registry_write("INSERT INTO lakets._rollup_registry (name, query, source_relid,"
 				   " source_time_column, source_time_type, source_rollup_id, rollup_relid,"
 				   " view_relid, refresh_function, bucket_column, bucket_type, bucket_interval,"
-				   " bucket_origin, depends_on, refresh_lag, invalidation_enabled)"
+				   " bucket_origin, depends_on, refresh_lag, invalidation_enabled, bucket_timezone)"
 				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-				   " $16) RETURNING id",
-				   16, types, values, nulls, SPI_OK_INSERT_RETURNING);
+				   " $16, $17) RETURNING id",
+				   17, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 									   &isnull));
 }

@@ -88,7 +88,8 @@ typedef struct Rollup
 	char	   *bucket_column;
 	Oid			bucket_type;
 	Interval	bucket_interval;
-	int64		bucket_origin;
+	int64		bucket_origin;	/* a local time when bucket_timezone is set */
+	char	   *bucket_timezone;	/* NULL: UTC buckets */
 	List	   *depends_on;		/* names (char *) */
 	Interval	refresh_lag;
 	bool		invalidation_enabled;

@@ -22,4 +22,9 @@
 	pg_class_ownercheck((relid), (roleid))
 #endif
 
+/* PG 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
 #endif							/* LAKETS_COMPAT_H */

@@ -54,6 +54,7 @@
 #include "refresh.h"
 #include "spi_exec.h"
 #include "timebucket.h"
+#include "zonebucket.h"
 
 Oid
 rollup_table_relid(const Rollup *r)
@@ -86,12 +87,32 @@ rollup_owned(const Rollup *r)
 		lakets_relation_ownercheck(r->source_relid, GetUserId());
 }
 
-static int64
-bucket_start(const Rollup *r, int64 t)
+/*
+ * Start of the RollUp's bucket holding t: on the UTC grid of its width and
+ * origin, or, for a RollUp grouped by time_bucket(width, t, zone), on the
+ * zone's wall clock (its origin is then a local time; zonebucket.c).
+ */
+int64
+rollup_bucket_start(const Rollup *r, int64 t)
 {
 	if (t == DT_NOBEGIN || t == DT_NOEND)
 		return t;
+	if (r->bucket_timezone != NULL)
+		return lakets_zone_bucket_start(t, &r->bucket_interval, r->bucket_origin,
+										lakets_zone(r->bucket_timezone));
 	return lakets_bucket_start_origin(t, &r->bucket_interval, r->bucket_origin);
+}
+
+#define bucket_start(r, t) rollup_bucket_start((r), (t))
+
+/* Start of the bucket after the one starting at b. */
+static int64
+next_bucket(const Rollup *r, int64 b)
+{
+	if (r->bucket_timezone != NULL)
+		return lakets_zone_bucket_end(b, &r->bucket_interval, r->bucket_origin,
+									  lakets_zone(r->bucket_timezone));
+	return lakets_bucket_add(b, &r->bucket_interval, 1);
 }
 
 /* End of the bucket holding the instant just before t. */
@@ -100,7 +121,7 @@ bucket_end_before(const Rollup *r, int64 t)
 {
 	if (t == DT_NOBEGIN || t == DT_NOEND)
 		return t;
-	return lakets_bucket_add(bucket_start(r, t - 1), &r->bucket_interval, 1);
+	return next_bucket(r, bucket_start(r, t - 1));
 }
 
 /*
@@ -251,7 +272,7 @@ bucket_starts(const Rollup *r, const RangeSet *only)
 		int64		b;
 
 		for (b = only->ranges[i].start; b < only->ranges[i].end;
-			 b = lakets_bucket_add(b, &r->bucket_interval, 1))
+			 b = next_bucket(r, b))
 		{
 			if (n == MAX_PROBED_BUCKETS)
 				return (Datum) 0;

@@ -9,6 +9,7 @@
 #include "rangeset.h"
 
 extern Oid	rollup_table_relid(const Rollup *r);
+extern int64 rollup_bucket_start(const Rollup *r, int64 t);
 extern void rollup_check_owner(const Rollup *r);
 extern bool rollup_owned(const Rollup *r);
 extern RangeSet *rollup_gone_ranges(const Rollup *r);

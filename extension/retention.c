@@ -368,7 +368,7 @@ enforce_rollup(const Rollup *r, int64 cutoff, bool dry_run, bool force)
 {
 	/* whole buckets only: those ending at or before the cutoff */
 	int64		aligned = cutoff == DT_NOBEGIN ? DT_NOBEGIN :
-		lakets_bucket_start_origin(cutoff, &r->bucket_interval, r->bucket_origin);
+		rollup_bucket_start(r, cutoff);
 	RollupWork	w = {r, catalog_rollups_of_source(r->rollup_relid), aligned, force, NULL};
 	ErrorData  *edata;
 

@@ -426,6 +426,7 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	r.bucket_type = rq->bucket_type;
 	r.bucket_interval = rq->bucket_interval;
 	r.bucket_origin = rq->bucket_origin;
+	r.bucket_timezone = rq->bucket_timezone;
 	r.depends_on = string_values(dependencies(fcinfo, 5, upstream));
 
 	r.invalidation_enabled = true;

@@ -17,6 +17,9 @@ CREATE TABLE lakets._rollup_registry (
 	bucket_type			text NOT NULL,
 	bucket_interval		interval NOT NULL,
 	bucket_origin		timestamptz NOT NULL DEFAULT '2000-01-01 00:00+00',
+	-- time_bucket(width, t, zone): the zone; bucket_origin is then the local
+	-- wall-clock time the buckets are aligned on (NULL: UTC buckets)
+	bucket_timezone		text,
 	depends_on			text[] NOT NULL DEFAULT '{}',
 	refresh_lag			interval NOT NULL DEFAULT '0' CHECK (refresh_lag >= '0'),
 	invalidation_enabled boolean NOT NULL DEFAULT true,

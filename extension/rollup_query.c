@@ -6,7 +6,10 @@
  *
  * The query must be one SELECT aggregating one table (a ChronoTable or
  * another RollUp's table), grouped by a time bucket of its time column:
- * lakets.time_bucket(width, t [, origin]), date_bin(width, t, origin), or
+ * lakets.time_bucket(width, t [, origin]), lakets.time_bucket(width, t, zone
+ * [, origin]) with a width of whole days or months (the RollUp's buckets are
+ * then the zone's local days or months: refresh.c aligns on them through
+ * zonebucket.c), date_bin(width, t, origin), or
  * date_trunc(unit, t) for a timestamp column / date_trunc(unit, t, 'UTC').
  * (date_trunc on timestamptz without a zone is refused: its buckets follow
  * the session TimeZone.) On a date column, date_trunc(unit, d::timestamp)
@@ -45,6 +48,7 @@
 
 #include "rollup_query.h"
 #include "timebucket.h"
+#include "zonebucket.h"
 
 static void
 refuse(const char *message, const char *hint)
@@ -206,7 +210,8 @@ date_trunc_width(const char *unit, Interval *width, int64 *origin)
  * bucket functions whose result depends on the session TimeZone.
  */
 static bool
-bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *origin)
+bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *origin,
+		  char **zone)
 {
 	FuncExpr   *f;
 	char	   *name;
@@ -220,12 +225,26 @@ bucket_of(Node *expr, AttrNumber attnum, Oid time_type, Interval *width, int64 *
 	name = get_func_name(f->funcid);
 	nsp = get_func_namespace(f->funcid);
 	*origin = 0;
+	*zone = NULL;
 
 	if (strcmp(name, "time_bucket") == 0 && nsp == get_namespace_oid("lakets", false) &&
 		is_time_var(lsecond(f->args), attnum))
 	{
 		*width = *DatumGetIntervalP(const_arg(f->args, 0)->constvalue);
-		if (nargs == 3)
+		if (nargs >= 3 && exprType(lthird(f->args)) == TEXTOID)
+		{
+			pg_tz	   *tz = lakets_zone(TextDatumGetCString(const_arg(f->args, 2)->constvalue));
+
+			*zone = pstrdup(pg_get_timezone_name(tz));
+			if (nargs == 4)
+			{
+				/* buckets align on the origin's local time */
+				*origin = DatumGetTimestampTz(const_arg(f->args, 3)->constvalue);
+				if (!TIMESTAMP_NOT_FINITE(*origin))
+					*origin = lakets_zone_local(*origin, tz);
+			}
+		}
+		else if (nargs == 3)
 			*origin = lakets_time_to_utc(const_arg(f->args, 2)->constvalue,
 										 exprType(lthird(f->args)));
 		return true;
@@ -354,12 +373,23 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, q->targetList);
 		Interval	width;
 		int64		origin;
+		char	   *zone;
 
-		if (bucket_of((Node *) tle->expr, attnum, rq->time_type, &width, &origin))
+		if (bucket_of((Node *) tle->expr, attnum, rq->time_type, &width, &origin, &zone))
 		{
 			if (rq->bucket_column != NULL)
 				refuse("must group by one time bucket only", NULL);
 			lakets_validate_interval(&width, rq->time_type, "bucket width");
+			if (zone != NULL && width.time != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("p_query buckets in a time zone by a width that is not whole days or months"),
+						 errdetail("A RollUp aligns its refreshes on the local days or months of "
+								   "a time zone; shorter local buckets are not supported."),
+						 errhint("Use whole days or months, or UTC buckets such as "
+								 "lakets.time_bucket('1 hour', ts): for a zone with whole-hour "
+								 "offsets they are the same hours.")));
+			rq->bucket_timezone = zone;
 			origin = checked_origin(&width, origin);
 			bucket_tle = tle;
 			rq->bucket_column = pstrdup(tle->resname);

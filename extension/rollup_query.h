@@ -21,7 +21,9 @@ typedef struct RollupQuery
 	char	   *bucket_column;	/* output column holding the bucket */
 	Oid			bucket_type;
 	Interval	bucket_interval;
-	int64		bucket_origin;	/* UTC instant the buckets are aligned on */
+	int64		bucket_origin;	/* UTC instant the buckets are aligned on, or
+								 * with bucket_timezone a local time */
+	char	   *bucket_timezone;	/* time_bucket(width, t, zone): the zone */
 	List	   *key_columns;	/* output columns of the GROUP BY, bucket first */
 	List	   *columns;		/* all output columns */
 } RollupQuery;

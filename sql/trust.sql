@@ -124,12 +124,12 @@ SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts) AS b,
 SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts) AS b, count(*) FROM q WHERE ts > now() - interval '1 day' GROUP BY 1$$);
 SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts) AS b, max(ts::timestamp) FROM q GROUP BY 1$$);
 SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts) AS b, count(*) FROM q TABLESAMPLE SYSTEM (10) GROUP BY 1$$);
-SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 month', ts, '2000-01-15 00:00+00') AS b, count(*) FROM q GROUP BY 1$$);
+SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 month', ts, '2000-01-15 00:00+00'::timestamptz) AS b, count(*) FROM q GROUP BY 1$$);
 SELECT lakets.create_rollup('x', $$SELECT date_bin('1 month', ts, '2000-01-01 00:00+00') AS b, count(*) FROM q GROUP BY 1$$);
-SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts, '-infinity') AS b, count(*) FROM q GROUP BY 1$$);
+SELECT lakets.create_rollup('x', $$SELECT lakets.time_bucket('1 hour', ts, '-infinity'::timestamptz) AS b, count(*) FROM q GROUP BY 1$$);
 SELECT lakets.create_rollup('x', $$SELECT date_trunc('month', d) AS b, count(*) FROM qd GROUP BY 1$$);
 -- accepted: an origin on a month boundary, date_trunc in UTC, a date as timestamp
-SELECT lakets.create_rollup('q_3m', $$SELECT lakets.time_bucket('3 months', ts, '2000-04-01 00:00+00') AS b, count(*) AS n FROM q GROUP BY 1$$, '3 months') > 0 AS created;
+SELECT lakets.create_rollup('q_3m', $$SELECT lakets.time_bucket('3 months', ts, '2000-04-01 00:00+00'::timestamptz) AS b, count(*) AS n FROM q GROUP BY 1$$, '3 months') > 0 AS created;
 SELECT lakets.create_rollup('qd_m', $$SELECT date_trunc('month', d::timestamp) AS b, count(*) AS n, sum(v) AS total FROM qd GROUP BY 1$$, '1 month') > 0 AS created;
 INSERT INTO qd SELECT '2021-01-01'::date + i, i FROM generate_series(0, 59) i;
 SELECT lakets.refresh_rollup('qd_m');

@@ -159,6 +159,38 @@ SELECT lakets.drop_rollup('x_daily');
 SELECT lakets.drop_chronotable('x', 'evil');
 
 -- time-series functions (first/last, gap-fill, locf, ...)
+SELECT lakets.time_bucket('1 day', now(), 'Europe/Berlin');
+SELECT lakets.time_bucket('1 day', now(), 'Europe/Berlin', '2000-01-01 06:00+01'::timestamptz);
+SELECT lakets.first(v, ts), lakets.last(v, ts), lakets.first(note, ts) FROM evil.m;
+SELECT lakets.first(v, t), lakets.last(v, t) FROM evil.e;
+SELECT lakets.first(v, day), lakets.last(v, day) FROM evil.d;
+SELECT lakets.first(ts, v::bigint), lakets.last(note, v::bigint) FROM evil.m;
+-- in parallel: the combine, serialize and deserialize functions
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+-- force_parallel_mode is debug_parallel_query from PostgreSQL 16 on
+SELECT pg_catalog.set_config(CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000
+	THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'on', false) AS parallel_forced;
+SELECT lakets.first(v, ts), lakets.last(v, ts) FROM evil.m;
+SELECT pg_catalog.set_config(CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 160000
+	THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS parallel_not_forced;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+SELECT pg_catalog.count(*) FROM lakets.time_bucket_gapfill('1 hour', now() - interval '1 day', now());
+SELECT b, lakets.locf_agg(c.v) OVER (ORDER BY b)
+FROM lakets.time_bucket_gapfill('1 hour', now() - interval '1 day', now()) AS b
+LEFT JOIN evil.c ON lakets.time_bucket('1 hour', c.ts) = b;
+SELECT lakets.locf(NULL, 1), lakets.delta(5, 3), lakets.histogram(5, 0, 10, 5),
+	lakets.interpolate(NULL, 1, 3, now() - interval '2 hours', now() - interval '1 hour', now()),
+	lakets.rate(5, 3, now(), now() - interval '1 minute');
+-- a RollUp on the local days of a time zone, with first/last
+SELECT lakets.create_rollup('c_berlin', $$SELECT lakets.time_bucket('1 day', ts, 'Europe/Berlin') AS bucket,
+	lakets.first(v, ts) AS first_v, lakets.last(v, ts) AS last_v, pg_catalog.count(*) AS n
+	FROM evil.c GROUP BY 1$$, '1 day', 'c', 'evil');
+INSERT INTO evil.c VALUES (now(), 7);
+SELECT lakets.refresh_rollup('c_berlin');
 
 -- last value cache and ingest
 SELECT lakets.enable_lvc('c', ARRAY['v'], ARRAY[]::text[], 'evil');

@@ -2,8 +2,9 @@
 """Randomized differential test of RollUps (issue 3).
 
 Three ChronoTables (timestamptz in 1-day chunks, timestamp in 3-day chunks,
-date in 10-day chunks) carry fourteen RollUps: widths from 1 minute to 1
-month, lakets.time_bucket (with and without origin), date_bin with an odd
+date in 10-day chunks) carry sixteen RollUps: widths from 1 minute to 1
+month, lakets.time_bucket (with and without origin, and on the local days
+and months of a time zone), lakets.first/last, date_bin with an odd
 origin, date_trunc(..., 'UTC'), with and without group keys (a NULL group
 included), WHERE and HAVING, count/count(DISTINCT)/sum/min/max/avg/bool_and,
 and two cascades (raw -> 1 min -> 1 h -> 1 day; raw -> 1 h -> 1 day).
@@ -243,7 +244,7 @@ def make_rollups():
                  "max(ts) AS last_ts, sum(w) AS wsum FROM metrics GROUP BY 1 "
                  "HAVING count(*) > 1", "15 minutes")
     h30 = Rollup("h30", METRICS,
-                 "SELECT lakets.time_bucket('1 hour', ts, '2000-01-01 00:30:00+00') AS bucket, "
+                 "SELECT lakets.time_bucket('1 hour', ts, '2000-01-01 00:30:00+00'::timestamptz) AS bucket, "
                  "device % 3 AS grp, count(*) AS n, sum(v) AS total, min(w) AS wlo "
                  "FROM metrics WHERE v > 0 GROUP BY 1, 2", "1 hour")
     day = Rollup("day", METRICS,
@@ -282,7 +283,17 @@ def make_rollups():
     dd_m = Rollup("dd_m", DAILY,
                   "SELECT lakets.time_bucket('1 month', day) AS bucket, count(*) AS n, "
                   "sum(qty) AS total, max(qty) AS hi FROM daily GROUP BY 1", "1 month")
-    return [m1, h1, d1, q15, h30, day, wk, mon, monu, ev_h, ev_d, ev_m, dd_w, dd_m]
+    # local days and months of time zones (DST changes, a midnight read twice
+    # in Havana), with first/last (ties resolved by value)
+    bday = Rollup("bday", METRICS,
+                  "SELECT lakets.time_bucket('1 day', ts, 'Europe/Berlin') AS bucket, device, "
+                  "count(*) AS n, sum(v) AS total, lakets.first(v, ts) AS opening, "
+                  "lakets.last(w, ts) AS closing FROM metrics GROUP BY 1, 2", "1 day")
+    hmon = Rollup("hmon", METRICS,
+                  "SELECT lakets.time_bucket('1 month', ts, 'America/Havana') AS bucket, "
+                  "count(*) AS n, sum(w) AS wsum, lakets.last(device, ts) AS last_device "
+                  "FROM metrics GROUP BY 1", "1 month")
+    return [m1, h1, d1, q15, h30, day, wk, mon, monu, ev_h, ev_d, ev_m, dd_w, dd_m, bday, hmon]
 
 
 # ---------------------------------------------------------------- the test
@@ -457,8 +468,12 @@ class DiffTest:
     def snap(self, us):
         """Put a time on, or just before, a bucket boundary."""
         rng = self.rng
-        kind = rng.randrange(6)
-        if kind == 0:
+        kind = rng.randrange(8)
+        if kind == 6:
+            us = floor_to(us, DAY) - HOUR          # midnight in Berlin in winter
+        elif kind == 7:
+            us = floor_to(us, DAY) + 4 * HOUR      # midnight in Havana in summer
+        elif kind == 0:
             us = floor_to(us, MIN)
         elif kind == 1:
             us = floor_to(us, 15 * MIN, ORIGIN_2000 + 7 * MIN)

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# tsfuncs.sh: the time-series function benchmarks of issue 10, each against
+# its plain-SQL floor measured in the same run, on the same data:
+#
+#   time_bucket   SELECT max(lakets.time_bucket('15 minutes', ts)) over
+#                 LAKETS_BENCH_TSF_ROWS (10,000,000) rows, against
+#                 max(date_bin('15 minutes', ts, '2000-01-01')).
+#                 Target: at most 1.10x.
+#   last          the last value of each of 100 devices over the same rows:
+#                 SELECT device, lakets.last(v, ts) ... GROUP BY device,
+#                 against SELECT DISTINCT ON (device) device, v ... ORDER BY
+#                 device, ts DESC. Target: faster (below 1.0x).
+#   gapfill_locf  LAKETS_BENCH_TSF_BUCKETS (1,000,000) one-minute buckets,
+#                 one observation every 10 minutes: the buckets of
+#                 lakets.time_bucket_gapfill() LEFT JOINed to the
+#                 observations, filled by lakets.locf_agg(v) OVER (ORDER BY
+#                 bucket), against generate_series() with a lateral lookup
+#                 of the latest observation through the index on its time.
+#                 Target: faster (below 1.0x).
+#
+# Each statement is timed inside the server (clock_timestamp() around an
+# EXECUTE of it), LAKETS_BENCH_TSF_REPS (3) times, the order of the pair
+# alternating; parallel query is off (both sides alike: 2 shared cores)
+# and work_mem is 256MB so that the DISTINCT ON floor sorts in memory.
+# Checks (a failure fails the script): each pair returns the same result
+# in every rep. A missed target does not fail it: benchmarks report.
+#
+# Needs the cluster of test/cluster.sh (PGHOST ...); test/bench/run.sh
+# provides it.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${PGHOST:?tsfuncs: run me from test/bench/run.sh (no cluster environment)}"
+
+rows=${LAKETS_BENCH_TSF_ROWS:-10000000}
+buckets=${LAKETS_BENCH_TSF_BUCKETS:-1000000}
+reps=${LAKETS_BENCH_TSF_REPS:-3}
+db=lakets_bench_tsfuncs
+work=${LAKETS_TMP:-/tmp}/bench-tsfuncs.$$
+mkdir -p "$work"
+bench=tsfuncs
+# shellcheck source=test/bench/common.bash
+. "$here/common.bash"
+trap 'rm -rf "$work"' EXIT
+
+echo "tsfuncs: $rows rows, $buckets buckets, $reps reps; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
+	-c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+	-c "ALTER DATABASE $db SET timezone = 'UTC'" \
+	-c "ALTER DATABASE $db SET max_parallel_workers_per_gather = 0" \
+	-c "ALTER DATABASE $db SET work_mem = '256MB'" >/dev/null
+t0=$(date +%s)
+run_checked <<SQL
+\\ir $here/common.sql
+CREATE TABLE bench.timings (test text, system text, rep int, ms float8, result text);
+CREATE FUNCTION bench.timed(p_test text, p_system text, p_rep int, p_sql text)
+RETURNS void LANGUAGE plpgsql AS \$\$
+DECLARE
+	t0 timestamptz;
+	r text;
+BEGIN
+	t0 := clock_timestamp();
+	EXECUTE p_sql INTO r;
+	INSERT INTO bench.timings
+	VALUES (p_test, p_system, p_rep, extract(epoch FROM clock_timestamp() - t0) * 1000, r);
+END
+\$\$;
+-- one row a second, 100 devices in turn, values fixed
+CREATE UNLOGGED TABLE tb (ts timestamptz NOT NULL, device int NOT NULL, v float8 NOT NULL);
+INSERT INTO tb
+SELECT '2026-01-01 00:00+00'::timestamptz + i * interval '1 second', i % 100, (i::bigint * 7919) % 100003
+FROM generate_series(0, $rows - 1) AS i;
+-- one observation every 10 minutes, inside its minute
+CREATE UNLOGGED TABLE obs (ts timestamptz PRIMARY KEY, v float8 NOT NULL);
+INSERT INTO obs
+SELECT '2026-01-01 00:00+00'::timestamptz + i * interval '10 minutes' + interval '17 seconds', i % 1000
+FROM generate_series(0, $buckets / 10 - 1) AS i;
+VACUUM ANALYZE tb;
+VACUUM ANALYZE obs;
+SQL
+echo "tsfuncs: set up in $(($(date +%s) - t0)) s"
+q -At -c "SELECT 'tsfuncs: ' || version()"
+
+start="'2026-01-01 00:00+00'::timestamptz"
+finish="($start + ($buckets - 1) * interval '1 minute')"
+declare -A sql
+sql[time_bucket/lakets]="SELECT max(lakets.time_bucket('15 minutes', ts))::text FROM tb"
+sql[time_bucket/date_bin]="SELECT max(date_bin('15 minutes', ts, '2000-01-01 00:00+00'))::text FROM tb"
+sql[last/lakets]="SELECT string_agg(device || '=' || v, ',' ORDER BY device) FROM (
+	SELECT device, lakets.last(v, ts) AS v FROM tb GROUP BY device) q"
+sql[last/distinct_on]="SELECT string_agg(device || '=' || v, ',' ORDER BY device) FROM (
+	SELECT DISTINCT ON (device) device, v FROM tb ORDER BY device, ts DESC) q"
+sql[gapfill_locf/lakets]="SELECT count(*) || ' ' || count(f) || ' ' || sum(f) FROM (
+	SELECT b, lakets.locf_agg(o.v) OVER (ORDER BY b) AS f
+	FROM lakets.time_bucket_gapfill('1 minute', $start, $finish) AS b
+	LEFT JOIN obs o ON lakets.time_bucket('1 minute', o.ts) = b) q"
+sql[gapfill_locf/generate_series_lateral]="SELECT count(*) || ' ' || count(f) || ' ' || sum(f) FROM (
+	SELECT b, l.v AS f
+	FROM generate_series($start, $finish, interval '1 minute') AS b
+	LEFT JOIN LATERAL (SELECT v FROM obs WHERE obs.ts < b + interval '1 minute'
+	                   ORDER BY obs.ts DESC LIMIT 1) l ON true) q"
+
+t0=$(date +%s)
+for test in time_bucket last gapfill_locf; do
+	case $test in
+	time_bucket) pair=(lakets date_bin) ;;
+	last) pair=(lakets distinct_on) ;;
+	gapfill_locf) pair=(lakets generate_series_lateral) ;;
+	esac
+	for ((r = 1; r <= reps; r++)); do
+		if ((r % 2)); then order=("${pair[0]}" "${pair[1]}"); else order=("${pair[1]}" "${pair[0]}"); fi
+		for system in "${order[@]}"; do
+			run_checked -c "SELECT bench.timed('$test', '$system', $r, \$q\$${sql[$test/$system]}\$q\$)"
+		done
+	done
+done
+echo "tsfuncs: timed in $(($(date +%s) - t0)) s"
+
+# each pair gives the same result
+run_checked -c "SELECT bench.check(count(DISTINCT result) = 1, 'same result for ' || test)
+	FROM bench.timings GROUP BY test"
+
+echo
+q -At -F ' ' -c "
+	SELECT test, system, count(*),
+	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+	       string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY rep)
+	FROM bench.timings GROUP BY test, system ORDER BY test, system" |
+	while read -r test system n median raw; do
+		printf '%-13s %-24s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
+	done
+echo
+q -At -F ' ' -c "
+	WITH m AS (
+		SELECT test, system, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
+		FROM bench.timings GROUP BY 1, 2)
+	SELECT n.test, d.system, round((n.ms / d.ms)::numeric, 3)
+	FROM m n JOIN m d ON d.test = n.test AND d.system <> 'lakets'
+	WHERE n.system = 'lakets'
+	ORDER BY array_position(ARRAY['time_bucket', 'last', 'gapfill_locf'], n.test)" |
+	while read -r test floor ratio; do
+		case $test in
+		time_bucket) target=1.10 cmp='<=' ;;
+		*) target=1.00 cmp='<' ;;
+		esac
+		if awk -v r="$ratio" -v t="$target" -v c="$cmp" \
+			'BEGIN { exit !(c == "<=" ? r <= t : r < t) }'; then
+			verdict="(target $cmp $target) PASS"
+		else
+			verdict="(target $cmp $target) MISS"
+		fi
+		echo "$test: lakets / $floor ratio: $ratio $verdict"
+	done
+
+psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
