@@ -61,7 +61,7 @@ SELECT count(*) AS h5 FROM _lvc_lm WHERE host = 'h-5';
 
 -- rows written straight into a chunk reach the cache by commit
 SELECT chunk_name AS chunk FROM lakets.show_chunks('lm') WHERE range_start = '2026-01-03' \gset
-INSERT INTO :"chunk" VALUES ('2026-01-03 05:00', 'h-3', 33, 33);
+INSERT INTO :chunk VALUES ('2026-01-03 05:00', 'h-3', 33, 33);
 SELECT host, cpu, last_updated FROM _lvc_lm WHERE host = 'h-3';
 -- what rolls back is not cached
 BEGIN;
@@ -69,7 +69,7 @@ INSERT INTO lm VALUES ('2026-01-03 06:00', 'h-3', 66, 66);
 ROLLBACK;
 BEGIN;
 SAVEPOINT s;
-INSERT INTO :"chunk" VALUES ('2026-01-03 07:00', 'h-3', 77, 77);
+INSERT INTO :chunk VALUES ('2026-01-03 07:00', 'h-3', 77, 77);
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO lm VALUES ('2026-01-03 04:00', 'h-6', 44, 44);
 COMMIT;
