@@ -11,6 +11,7 @@ CREATE TRIGGER m_trg BEFORE INSERT OR UPDATE ON evil.m FOR EACH ROW EXECUTE FUNC
 INSERT INTO evil.m (ts, v) SELECT now() - i * interval '1 hour', i FROM pg_catalog.generate_series(0, 30) i;
 SELECT lakets.create_chronotable('m', 'ts', '1 day', 'evil');
 SELECT lakets.create_chronotable('m', 'ts', '1 day', 'evil', true);
+SELECT lakets.create_hypertable('m', 'ts', '1 day', 'evil', true);
 -- c: a clean source (no code of the attacker's) with clean RollUps
 CREATE TABLE evil.c (ts timestamptz NOT NULL, v int NOT NULL);
 SELECT lakets.create_chronotable('c', 'ts', '1 day', 'evil');
