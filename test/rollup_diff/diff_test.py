@@ -752,8 +752,9 @@ class DiffTest:
         elif mode == "chains":
             for r in self.rollups:
                 if r.level == 0:
-                    a.rows("SELECT * FROM lakets.refresh_rollup_cascade('%s')" % r.name)
-            self.refresh_warnings(a, "refresh_rollup_cascade(name)")
+                    a.rows("SELECT * FROM lakets.refresh_rollup_cascade('%s', "
+                           "p_include_dependents => true)" % r.name)
+            self.refresh_warnings(a, "refresh_rollup_cascade(name, p_include_dependents)")
         elif mode == "subset":
             fresh = [r for r in self.rollups if r.level == 0 and rng.random() < 0.5]
             for r in fresh:
