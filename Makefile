@@ -2,6 +2,7 @@
 #
 #   make demo    install what is missing, build, run the demo on a throwaway cluster
 #   make test    the same set-up, then every test suite
+#   make matrix  make test against PostgreSQL 15, 17 and 18 (PG=17 make test: one)
 #   make bench   the benchmarks (test/bench/)
 #   make toolkit the LakeTS toolkit's test suite against lakets (LAKETS_TOOLKIT=dir)
 #   make && sudo make install   build and install into an existing server
@@ -51,7 +52,7 @@ all: helper-all
 install: helper-install
 clean: helper-clean
 
-.PHONY: helper-all helper-install helper-clean deps demo test bench toolkit fuzz print-cflags compat
+.PHONY: helper-all helper-install helper-clean deps demo test matrix bench toolkit fuzz print-cflags compat
 
 helper-all:
 	$(MAKE) -C helper
@@ -69,10 +70,21 @@ demo: deps
 	$(MAKE) install
 	bash test/demo.sh
 
+# PG=17 make test: the same suite against another major (test/matrix.sh).
+ifneq ($(PG),)
+test:
+	bash test/matrix.sh $(PG)
+else
 test: deps
 	$(MAKE) all
 	$(MAKE) install
 	REGRESS="$(REGRESS)" ISOLATION="$(ISOLATION)" bash test/run-tests.sh
+endif
+
+# make test against every major lakets is tested on (MATRIX="17 18" picks).
+MATRIX ?= 15 17 18
+matrix:
+	bash test/matrix.sh $(MATRIX)
 
 bench: deps
 	$(MAKE) all

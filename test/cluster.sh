@@ -16,9 +16,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # LAKETS_TMPDIR puts the cluster elsewhere, e.g. to run two at once.
 tmp="${LAKETS_TMPDIR:-$top/.tmp}"
 envfile="$tmp/cluster.env"
-pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+pgbin=$(pg_config --bindir 2>/dev/null || echo "/usr/lib/postgresql/${PGVER:-15}/bin")
 # Debian's /usr/bin/pg_config reports the client bindir; the server lives here.
-[ -x "$pgbin/initdb" ] || pgbin=/usr/lib/postgresql/15/bin
+[ -x "$pgbin/initdb" ] || pgbin=/usr/lib/postgresql/${PGVER:-15}/bin
 
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then

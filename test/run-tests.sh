@@ -20,10 +20,11 @@ pgxs=$(dirname "$(dirname "$(dirname "$(pg_config --pgxs)")")")
 passed=0 failed=0 skipped=0
 
 # pg_regress (and pg_isolation_regress) close with "All N tests passed." or
-# "M of N tests failed."; a crash of the runner itself counts as one failure.
+# "M of N tests failed." (from PostgreSQL 16 on, behind "# "); a crash of the
+# runner itself counts as one failure.
 count_pg_regress() {
 	local log=$1 line n m
-	line=$(grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$log" | tail -n 1)
+	line=$(grep -E '^(# )? *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed)' "$log" | tail -n 1)
 	if [[ $line =~ All\ ([0-9]+)\ tests\ passed ]]; then
 		passed=$((passed + BASH_REMATCH[1]))
 	elif [[ $line =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
