@@ -58,9 +58,25 @@ def owner(path):
     return None
 
 
+def base_name(pkg):
+    """Debian 13 renamed libraries for 64-bit time_t (libcurl4 -> libcurl4t64):
+    the Dockerfile names its base image's packages, the machine may be newer."""
+    return pkg[:-3] if pkg.endswith("t64") else pkg
+
+
+def installed_name(pkg):
+    """pkg, or its t64 name where only that one is installed here."""
+    for p in (pkg, pkg + "t64"):
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p],
+                           capture_output=True, text=True)
+        if r.returncode == 0 and "install ok installed" in r.stdout:
+            return p
+    return pkg
+
+
 def depends_closure(roots):
     """Installed packages reachable from roots through Depends and Pre-Depends."""
-    seen, todo = set(), list(roots)
+    seen, todo = set(), [installed_name(p) for p in roots]
     while todo:
         p = todo.pop()
         if p in seen:
@@ -90,7 +106,7 @@ def check_docker(helper, dockerfile):
         if pkg is None:
             problem(f"no Debian package owns {lib} ({paths.get(lib)})")
         else:
-            direct.add(pkg)
+            direct.add(base_name(pkg))
     want = (direct - {"libc6"}) | {"ca-certificates"}
     if listed != want:
         problem(f"the runtime stage installs {sorted(listed)}; the binary needs {sorted(want)} "
