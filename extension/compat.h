@@ -1,7 +1,8 @@
 /*
  * compat.h
  *	  Every difference between the PostgreSQL versions lakets supports
- *	  (15, 16, 17), as a named shim. No other file tests PG_VERSION_NUM.
+ *	  (15 to 18), as a named shim. No other file tests PG_VERSION_NUM.
+ *	  docs/versions.md says which of them "make matrix" runs.
  */
 #ifndef LAKETS_COMPAT_H
 #define LAKETS_COMPAT_H
