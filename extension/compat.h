@@ -28,4 +28,34 @@
 #include "varatt.h"
 #endif
 
+/*
+ * PG 18's analyser adds a range table entry for the grouping step (RTE_GROUP)
+ * at the end of the range table of a query with GROUP BY, and points the
+ * grouped expressions of the target list and HAVING at it through Vars.
+ * rollup_query.c reads the tree as 15 to 17 build it: one table, the bucket
+ * expression itself in the target list. This undoes the grouping RTE; the
+ * query means the same (PG 18's planner and deparser accept both shapes).
+ */
+#if PG_VERSION_NUM >= 180000
+#include "optimizer/optimizer.h"
+
+static inline void
+lakets_query_without_group_rte(Query *q)
+{
+	RangeTblEntry *last;
+
+	if (!q->hasGroupRTE)
+		return;
+	last = llast_node(RangeTblEntry, q->rtable);
+	if (last->rtekind != RTE_GROUP)
+		elog(ERROR, "the grouping step is not the last range table entry");
+	q->targetList = (List *) flatten_group_exprs(NULL, q, (Node *) q->targetList);
+	q->havingQual = flatten_group_exprs(NULL, q, q->havingQual);
+	q->rtable = list_delete_last(q->rtable);
+	q->hasGroupRTE = false;
+}
+#else
+#define lakets_query_without_group_rte(q) ((void) (q))
+#endif
+
 #endif							/* LAKETS_COMPAT_H */

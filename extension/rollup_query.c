@@ -46,6 +46,7 @@
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 
+#include "compat.h"
 #include "rollup_query.h"
 #include "timebucket.h"
 #include "zonebucket.h"
@@ -63,11 +64,14 @@ static Query *
 analyse(const char *sql, Oid *param_types, int nparams)
 {
 	List	   *raw = pg_parse_query(sql);
+	Query	   *q;
 
 	if (list_length(raw) != 1)
 		refuse("must be exactly one statement", NULL);
-	return parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql,
-									 param_types, nparams, NULL);
+	q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql,
+								  param_types, nparams, NULL);
+	lakets_query_without_group_rte(q);
+	return q;
 }
 
 /* Parse and analyse the query; check what does not depend on the source. */

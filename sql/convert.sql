@@ -83,8 +83,9 @@ SELECT attname, format_type(atttypid, atttypmod), attnotnull, attidentity, attge
        pg_get_expr(d.adbin, d.adrelid) AS default_expr, col_description(attrelid, attnum)
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE attrelid = 'metrics'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
+-- (NOT NULL is attnotnull above; PostgreSQL 18 also lists it here, as contype n)
 SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint
-WHERE conrelid = 'metrics'::regclass ORDER BY conname;
+WHERE conrelid = 'metrics'::regclass AND contype <> 'n' ORDER BY conname;
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) FROM pg_index
 WHERE indrelid = 'metrics'::regclass ORDER BY 1;
 -- chunks got the indexes

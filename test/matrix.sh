@@ -191,7 +191,7 @@ for line in "${summary[@]}"; do
 	say "$line"
 done
 say "PostgreSQL 16: not run (no Debian package)"
-say "$((${#majors[@]})) versions in $(($(date +%s) - start))s"
+say "${#majors[@]} major(s) in $(($(date +%s) - start))s"
 if [ "$total_skipped" -gt 0 ]; then
 	echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 else
