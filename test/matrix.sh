@@ -109,14 +109,21 @@ make_chroot() {
 	echo "$want" >"$root/.lakets-packages"
 }
 
-# The work tree's files (what git would commit, changed or not yet added).
+# The work tree's files (what git would commit, changed or not yet added);
+# outside a git checkout, everything but .tmp/ and the build's output.
 copy_tree() {
 	local dest=$1
 	rm -rf "$dest"
 	mkdir -p "$dest"
-	git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf - | tar -C "$dest" -xf -
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf - | tar -C "$dest" -xf -
+	else
+		tar --exclude=./.tmp --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+			--exclude=./helper/lakets-helper -cf - . | tar -C "$dest" -xf -
+		rm -f "$dest"/lakets--*.sql
+	fi
 }
 
 # run_major MAJOR: "make test" against MAJOR; sets rc and the log's name.
