@@ -2,7 +2,7 @@
 # test/compat-headers.sh MAJOR [SUITE] - compile the extension against the
 # server headers of another PostgreSQL major version.
 #
-# Debian 12 ships only PostgreSQL 15, and lakets supports 15 to 17 through
+# Debian 12 ships only PostgreSQL 15, and lakets supports 15 to 18 through
 # extension/compat.h. This downloads postgresql-server-dev-MAJOR from the
 # Debian suite SUITE (default trixie) into .tmp/compat-MAJOR without
 # installing it, and compiles every extension/*.c against those headers with

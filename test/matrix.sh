@@ -122,7 +122,8 @@ copy_tree() {
 	else
 		tar --exclude=./.tmp --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 			--exclude=./helper/lakets-helper -cf - . | tar -C "$dest" -xf -
-		rm -f "$dest"/lakets--*.sql
+		# the install script the build concatenates (not upgrade scripts)
+		rm -f "$dest/lakets--$(sed -n 's/^EXT_VERSION *= *//p' Makefile).sql"
 	fi
 }
 
