@@ -3,6 +3,8 @@
 #   make demo    install what is missing, build, run the demo on a throwaway cluster
 #   make test    the same set-up, then every test suite
 #   make matrix  make test against PostgreSQL 15, 17 and 18 (PG=17 make test: one)
+#   make deb     Debian packages (postgresql-NN-lakets, lakets-helper) into .tmp/deb/
+#   make deb-check  build them, install them into a clean chroot and use them
 #   make bench   the benchmarks (test/bench/)
 #   make toolkit the LakeTS toolkit's test suite against lakets (LAKETS_TOOLKIT=dir)
 #   make && sudo make install   build and install into an existing server
@@ -52,7 +54,7 @@ all: helper-all
 install: helper-install
 clean: helper-clean
 
-.PHONY: helper-all helper-install helper-clean deps demo test matrix bench toolkit fuzz print-cflags compat
+.PHONY: helper-all helper-install helper-clean deps demo test matrix deb deb-check bench toolkit fuzz print-cflags compat
 
 helper-all:
 	$(MAKE) -C helper
@@ -85,6 +87,12 @@ endif
 MATRIX ?= 15 17 18
 matrix:
 	bash test/matrix.sh $(MATRIX)
+
+# PG="15 17 18" picks the majors (default: this machine's).
+deb:
+	bash test/deb.sh build $(PG)
+deb-check:
+	bash test/deb.sh check $(PG)
 
 bench: deps
 	$(MAKE) all

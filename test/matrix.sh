@@ -46,6 +46,19 @@ suite_of() {
 
 say() { echo "matrix: $*"; }
 
+# write_sources ROOT SUITE: the chroot's apt sources; a stable suite gets its
+# updates and security fixes too (a package built against them needs them).
+write_sources() {
+	local root=$1 suite=$2
+	{
+		echo "deb $mirror $suite main"
+		if [ "$suite" != sid ]; then
+			echo "deb $mirror $suite-updates main"
+			echo "deb ${mirror%/debian}/debian-security $suite-security main"
+		fi
+	} >"$root/etc/apt/sources.list"
+}
+
 # run_in ROOT CMD...: CMD inside the chroot, with /proc and /dev mounted in
 # a mount namespace of its own.
 run_in() {
@@ -60,15 +73,25 @@ run_in() {
 	' run_in "$root" "$@"
 }
 
-# make_chroot MAJOR: the cached chroot of MAJOR, made or completed; returns
-# 75 when it cannot be made (not root, no mirror).
+# make_chroot MAJOR [PACKAGE...]: the cached chroot of MAJOR, made or
+# completed, with the packages of test/install-deps.sh and the ones given;
+# returns 75 when it cannot be made (not root, no mirror).
 make_chroot() {
-	local major=$1 suite root want have
+	local major=$1 suite root want have p missing=0
+	shift
 	suite=$(suite_of "$major")
 	root=$dir/pg$major
-	want=$(PGVER=$major bash test/install-deps.sh --list | tr '\n' ' ')
 	have=$(cat "$root/.lakets-packages" 2>/dev/null || true)
-	[ "$want" = "$have" ] && return 0
+	want=$(
+		{
+			PGVER=$major bash test/install-deps.sh --list
+			printf '%s\n' "$@" $have
+		} | sort -u | tr '\n' ' '
+	)
+	for p in $want; do
+		case " $have " in *" $p "*) ;; *) missing=1 ;; esac
+	done
+	[ "$missing" -eq 0 ] && return 0
 
 	if [ "$(id -u)" -ne 0 ]; then
 		say "error: PostgreSQL $major runs in a chroot: debootstrap, chroot and mounts need root" >&2
@@ -91,6 +114,7 @@ make_chroot() {
 		fi
 		rm -rf "$root"
 		mv "$root.new" "$root"
+		write_sources "$root" "$suite"
 		# no services start inside the chroot, and Debian's postgresql
 		# creates no "main" cluster: test/cluster.sh makes its own
 		printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
@@ -175,34 +199,41 @@ set_result() {
 	summary+=("PostgreSQL $major: $p passed, $f failed, $s skipped in ${secs}s")
 }
 
-majors=("$@")
-[ ${#majors[@]} -eq 0 ] && majors=(15 17 18)
-for m in "${majors[@]}"; do
-	if [ "$m" = 16 ]; then
-		say "error: PostgreSQL 16 has no Debian package in any suite; lakets compiles against it (extension/compat.h) but no test runs it" >&2
-		exit 2
-	fi
-	if [ "$m" != "$(local_major)" ] && ! suite_of "$m" >/dev/null; then
-		say "error: no Debian suite is known for PostgreSQL $m (known: $(local_major) here, 17, 18)" >&2
-		exit 2
-	fi
-done
-mkdir -p "$dir"
+main() {
+	local m line start majors=("$@")
+	[ ${#majors[@]} -eq 0 ] && majors=(15 17 18)
+	for m in "${majors[@]}"; do
+		if [ "$m" = 16 ]; then
+			say "error: PostgreSQL 16 has no Debian package in any suite; lakets compiles against it (extension/compat.h) but no test runs it" >&2
+			exit 2
+		fi
+		if [ "$m" != "$(local_major)" ] && ! suite_of "$m" >/dev/null; then
+			say "error: no Debian suite is known for PostgreSQL $m (known: $(local_major) here, 17, 18)" >&2
+			exit 2
+		fi
+	done
+	mkdir -p "$dir"
 
-start=$(date +%s)
-for m in "${majors[@]}"; do
-	run_major "$m"
-done
+	start=$(date +%s)
+	for m in "${majors[@]}"; do
+		run_major "$m"
+	done
 
-echo
-for line in "${summary[@]}"; do
-	say "$line"
-done
-say "PostgreSQL 16: not run (no Debian package)"
-say "${#majors[@]} major(s) in $(($(date +%s) - start))s"
-if [ "$total_skipped" -gt 0 ]; then
-	echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
-else
-	echo "$total_passed passed, $total_failed failed"
+	echo
+	for line in "${summary[@]}"; do
+		say "$line"
+	done
+	say "PostgreSQL 16: not run (no Debian package)"
+	say "${#majors[@]} major(s) in $(($(date +%s) - start))s"
+	if [ "$total_skipped" -gt 0 ]; then
+		echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+	else
+		echo "$total_passed passed, $total_failed failed"
+	fi
+	[ "$total_failed" -eq 0 ]
+}
+
+# test/deb.sh sources this file for its chroots
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
 fi
-[ "$total_failed" -eq 0 ]
