@@ -46,7 +46,7 @@ suite_for() {
 	if [ "$1" = "$(local_major)" ]; then host_suite; else suite_of "$1"; fi
 }
 
-build_pkgs=(debhelper dpkg-dev fakeroot postgresql-server-dev-all)
+build_pkgs=(build-essential debhelper dpkg-dev fakeroot postgresql-server-dev-all)
 
 # the build, run in /src (a copy of the tree) by the build machine
 build_script='
