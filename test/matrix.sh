@@ -166,7 +166,9 @@ run_major() {
 			make_chroot "$major" || exit $?
 			copy_tree "$root/src"
 			say "PostgreSQL $major: make test in the $(suite_of "$major") chroot"
-			run_in "$root" bash -c 'cd /src && PGVER=$1 make test' make_test "$major"
+			# that major's pg_config first, whatever else the chroot has
+			run_in "$root" bash -c 'export PATH=/usr/lib/postgresql/$1/bin:$PATH; cd /src && PGVER=$1 make test' \
+				make_test "$major"
 		) 2>&1 | tee "$log"
 	fi
 	set_result "$major" "${PIPESTATUS[0]}" "$log" "$(($(date +%s) - start))"
