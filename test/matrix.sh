@@ -24,7 +24,7 @@
 # (not root, no mirror) as skipped instead of failed; CI uses it.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 mirror=${LAKETS_MATRIX_MIRROR:-http://deb.debian.org/debian}
 dir=${LAKETS_MATRIX_DIR:-$top/.tmp/matrix}
