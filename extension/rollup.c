@@ -700,6 +700,7 @@ lakets_create_rollup_view(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p_raw_query must read %s, the source of rollup \"%s\"",
 						catalog_relation_name(r->source_relid), r->name)));
+	rollup_query_drop_watermark_bound(rq, r->source_time_column, r->name);
 	rollup_query_find_bucket(rq, r->source_time_column);
 	if (strcmp(rq->bucket_column, r->bucket_column) != 0)
 		ereport(ERROR,

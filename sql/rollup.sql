@@ -186,6 +186,15 @@ SELECT lakets.create_rollup_view('m_1min');
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS b, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', bucket) AS bucket, count(*) FROM _rollup_m_1h GROUP BY 1$$);
+-- the toolkit's raw query bounds itself by the watermark: lakets adds that
+-- bound to the live part anyway, so the condition is dropped (others stay)
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts > lakets._rollup_watermark('m_1min') AND device >= 0 GROUP BY 1, 2$$);
+SELECT pg_get_viewdef('_rollup_rt_m_1min') ~ 'device >= 0' AS other_condition_kept,
+       (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current;
+-- the watermark of another RollUp, or used otherwise, is refused
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts > lakets._rollup_watermark('m_1h') GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts < lakets._rollup_watermark('m_1min') GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min');
 
 -- invalidate_rollup_range, refresh lag, switching invalidation off
 SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02 00:00+00', '2021-03-02 05:00+00') AS ranges;
