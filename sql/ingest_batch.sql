@@ -35,7 +35,7 @@ SELECT lakets.ingest_batch('ib', '{"not": "array"}');
 DO $$ BEGIN
 	PERFORM lakets.ingest_batch('ib', '{"not": "array"}');
 EXCEPTION WHEN raise_exception THEN
-	RAISE NOTICE 'refused with the toolkit''s class: %', SQLERRM;
+	RAISE WARNING 'refused with the toolkit''s class: %', SQLERRM;
 END $$;
 SELECT lakets.ingest_batch('ib', '42');
 SELECT lakets.ingest_batch('ib', NULL);
