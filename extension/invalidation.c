@@ -52,7 +52,7 @@
 #include "spi_exec.h"
 #include "timebucket.h"
 
-#define MAX_RANGES 32
+#define MAX_RANGES 128
 
 /* The ranges touched in one source table (a ChronoTable or a RollUp table). */
 typedef struct SourceRanges

@@ -98,8 +98,22 @@ COMMIT;
 BEGIN;
 INSERT INTO metrics VALUES ('2021-03-04 04:04:04+00', 0, 1000);
 ROLLBACK;
--- one row per range, at most 32 per source and transaction (not one per row)
-SELECT count(*) AS log_rows FROM lakets._source_invalidation_log;
+-- one row per range, at most 128 per source and transaction (not one per row)
+SELECT count(*) AS log_rows_before FROM lakets._source_invalidation_log \gset
+SELECT :log_rows_before AS log_rows;
+-- 300 rows at scattered minutes in one transaction: the closest ranges
+-- merge beyond 128, every row still covered
+CREATE TEMP TABLE scattered AS
+SELECT '2021-03-02 00:00+00'::timestamptz + (i * 17 % 4000) * interval '1 minute' + interval '30 seconds' AS ts
+FROM generate_series(1, 300) i;
+BEGIN;
+INSERT INTO metrics SELECT ts, 7, -7777 FROM scattered;
+DELETE FROM metrics WHERE value = -7777;
+COMMIT;
+SELECT count(*) - :log_rows_before AS added_log_rows,
+       (SELECT bool_and(EXISTS (SELECT 1 FROM lakets._source_invalidation_log l
+                                WHERE s.ts >= l.range_start AND s.ts < l.range_end)) FROM scattered s) AS all_covered
+FROM lakets._source_invalidation_log;
 SELECT name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
 SELECT * FROM rollups_match();
 SELECT rollup_name, refreshed, refresh_ms >= 0 AS timed FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
@@ -155,6 +169,25 @@ WHERE ts >= '2021-03-02' AND ts < '2021-03-06' AND value < 5 AND ts + interval '
 DELETE FROM metrics WHERE value > 99;
 SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
 SELECT * FROM rollups_match();
+
+-- a wide refresh writes in key order with more memory; the session's own
+-- work_mem is untouched afterwards, and the result is the same
+SET work_mem = '1MB';
+SET lakets.refresh_sorted_buckets = 0;
+SET lakets.refresh_work_mem = '8MB';
+SELECT lakets.invalidate_rollup_range('m_1min', '-infinity', 'infinity') AS ranges;
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1min', true);
+SHOW work_mem;
+SELECT * FROM rollups_match();
+SET lakets.refresh_work_mem = 0;
+SET lakets.refresh_sorted_buckets = 100000000;
+SELECT lakets.invalidate_rollup_range('m_1h', '-infinity', 'infinity') AS ranges;
+SELECT lakets.refresh_rollup('m_1h') AS refreshed;
+SELECT * FROM rollups_match();
+SET lakets.refresh_work_mem = -1;
+RESET lakets.refresh_work_mem;
+RESET lakets.refresh_sorted_buckets;
+RESET work_mem;
 
 -- changes made in the refreshing transaction itself are seen
 BEGIN;

@@ -13,13 +13,14 @@
 #                 alternating. Target: at most 1.10x.
 #   full_refresh  m5 (5-minute buckets) over all the rows, through the normal
 #                 refresh path (lakets.invalidate_rollup_range(-infinity,
-#                 infinity), then lakets.refresh_rollup()), against
-#                 "INSERT INTO baseline_5m SELECT <m5's query>"; both target
-#                 tables emptied first (TRUNCATE) and with the same unique
-#                 index. Also, for information, lakets.create_rollup() of the
-#                 same query (its initial load, DDL included), dropped again.
-#                 The three in rotating order. Target: refresh at most 1.15x
-#                 the INSERT ... SELECT.
+#                 infinity), then lakets.refresh_rollup(); the RollUp table
+#                 emptied first), against what a user would do by hand:
+#                 "CREATE TABLE baseline_5m AS <m5's query>" plus
+#                 "CREATE UNIQUE INDEX" on its keys (issue 13). Also
+#                 lakets.create_rollup() of the same query (its initial
+#                 load, DDL included), dropped again. The three in rotating
+#                 order. Target: refresh and create_rollup at most 1.15x
+#                 the floor.
 #   incremental   lakets.refresh_rollup('m5') after an UPDATE of 1% of all
 #                 the rows, all inside one day of the 30 (a different day in
 #                 each rep), in the same loop as full_refresh (each rep: the
@@ -149,8 +150,10 @@ for ((r = 1; r <= refresh_reps; r++)); do
 		for k in 0 1 2; do
 			case $(((r + k) % 3)) in
 			0)
-				echo "TRUNCATE baseline_5m;"
-				timed full_refresh insert_select "$r" "INSERT INTO baseline_5m $m5_query"
+				# the floor: what a user would do by hand (issue 13)
+				echo "DROP TABLE IF EXISTS baseline_5m;"
+				timed full_refresh ctas_index "$r" \
+					"DO \$d\$ BEGIN EXECUTE \$q\$CREATE TABLE baseline_5m WITH (autovacuum_enabled = off) AS $m5_query\$q\$; CREATE UNIQUE INDEX ON baseline_5m (bucket, device); END \$d\$"
 				((r > 1)) || echo "SELECT bench.check(bench.mismatches('baseline_5m', \$q\$$m5_query\$q\$) = 0,
 					'full_refresh: the baseline differs from the query');"
 				;;
@@ -211,7 +214,7 @@ q -At -F ' ' -c "SELECT rep, day, ranges, round(minutes::numeric) FROM bench.dir
 	done
 
 # The report: raw timings (ms, in rep order), medians, ratios.
-order="ARRAY['ingest/no_rollups', 'ingest/two_rollups', 'full_refresh/insert_select',
+order="ARRAY['ingest/no_rollups', 'ingest/two_rollups', 'full_refresh/ctas_index',
              'full_refresh/refresh_rollup', 'full_refresh/create_rollup', 'incremental/refresh_rollup',
              'late/recompute_5_days', 'late/refresh_rollup']"
 echo
@@ -233,8 +236,8 @@ q -At -F ' ' -c "
 		SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
 	p (i, num, den) AS (
 		VALUES (1, 'ingest/two_rollups', 'ingest/no_rollups'),
-		       (2, 'full_refresh/refresh_rollup', 'full_refresh/insert_select'),
-		       (3, 'full_refresh/create_rollup', 'full_refresh/insert_select'),
+		       (2, 'full_refresh/refresh_rollup', 'full_refresh/ctas_index'),
+		       (3, 'full_refresh/create_rollup', 'full_refresh/ctas_index'),
 		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'),
 		       (5, 'late/refresh_rollup', 'late/recompute_5_days'))
 	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
@@ -245,7 +248,7 @@ q -At -F ' ' -c "
 	while read -r num den ratio paired; do
 		case $num in
 		ingest/*) target=1.10 ;;
-		full_refresh/refresh_rollup) target=1.15 ;;
+		full_refresh/*) target=1.15 ;;
 		incremental/*) target=0.05 ;;
 		late/*) target=0.25 ;;
 		*) target= ;;
