@@ -275,21 +275,129 @@ enforce_default(const ChronoTable *ct, List *readers, int64 cutoff, bool dry_run
 	return a;
 }
 
+typedef struct BatchWork
+{
+	const ChronoTable *ct;
+	List	   *chunks;			/* the expired chunks */
+	List	   *readers;
+	bool		force;
+	const char **results;		/* one per chunk */
+	bool		owed;			/* a RollUp could not catch up: chunk by chunk */
+	bool		parent_locked;
+} BatchWork;
+
+/*
+ * Drop the expired chunks of one table in one go: the RollUps reading it
+ * caught up over all of them, the parent's lock taken once, the chunks no
+ * RollUp still owes dropped by one statement. One subtransaction per table
+ * rather than per chunk: each subtransaction's commit walks the list of
+ * files the transaction will delete, which grows with every chunk dropped.
+ */
+static void
+drop_chunks_batch_work(void *arg)
+{
+	BatchWork  *w = arg;
+	Oid			parent_relid = chunk_parent_relid(w->ct, false);
+	int64		start = PG_INT64_MAX,
+				end = PG_INT64_MIN;
+	List	   *droppable = NIL;
+	bool	   *dropped;
+	ListCell   *lc;
+	int			i = 0,
+				d = 0;
+	OwnerSwitch sw;
+
+	foreach(lc, w->chunks)
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		start = Min(start, chunk->start);
+		end = Max(end, chunk->end);
+	}
+	if (w->readers != NIL && catch_up_readers(w->readers, start, end) && !w->force)
+	{
+		w->owed = true;
+		return;
+	}
+	lakets_lock_relation(parent_relid, AccessExclusiveLock);
+	w->parent_locked = true;
+	foreach(lc, w->chunks)
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		if (!w->force && readers_pending(w->readers, chunk->start, chunk->end))
+			w->results[i] = "skipped_rollup_pending";
+		else
+			droppable = lappend(droppable, chunk);
+		i++;
+	}
+	dropped = palloc0(sizeof(bool) * (list_length(droppable) + 1));
+	lakets_become_owner(parent_relid, &sw);
+	chunk_drop_many(w->ct, droppable, dropped);
+	lakets_end_owner(&sw);
+	i = 0;
+	foreach(lc, w->chunks)
+	{
+		if (w->results[i] == NULL)
+			w->results[i] = dropped[d++] ? "dropped" : "skipped_not_a_partition";
+		i++;
+	}
+}
+
 static List *
 enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool force)
 {
 	List	   *result = NIL;
 	List	   *readers = catalog_rollups_of_source(ct->relid);
+	List	   *expired = NIL;
 	ListCell   *lc;
+	bool		batched = false;
 
 	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		if (!chunk->dropped && chunk->end <= cutoff)
+			expired = lappend(expired, chunk);
+	}
+	/* all at once; if that fails, chunk by chunk, so one bad chunk stops no other */
+	if (!dry_run && expired != NIL)
+	{
+		BatchWork	b = {ct, expired, readers, force,
+		palloc0(sizeof(char *) * list_length(expired)), false, false};
+		ErrorData  *edata = lakets_run_isolated(drop_chunks_batch_work, &b);
+		int			i = 0;
+
+		if (edata == NULL && !b.owed)
+		{
+			foreach(lc, expired)
+			{
+				ChunkMeta  *chunk = lfirst(lc);
+
+				result = lappend(result, action(ct->relid, chunk->chunk_name, true,
+												chunk->start, chunk->end, b.results[i++]));
+			}
+			batched = true;
+		}
+		else if (edata != NULL && edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+				 !b.parent_locked)
+		{
+			foreach(lc, expired)
+			{
+				ChunkMeta  *chunk = lfirst(lc);
+
+				result = lappend(result, action(ct->relid, chunk->chunk_name, true,
+												chunk->start, chunk->end, "skipped_locked"));
+			}
+			batched = true;
+		}
+	}
+	foreach(lc, batched ? NIL : expired)
 	{
 		ChunkMeta  *chunk = lfirst(lc);
 		ChunkWork	w = {ct, chunk, readers, force, NULL};
 		ErrorData  *edata = NULL;
 
-		if (chunk->dropped || chunk->end > cutoff)
-			continue;
 		if (dry_run)
 		{
 			w.result = readers_pending(readers, chunk->start, chunk->end) ?
