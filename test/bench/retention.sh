@@ -36,7 +36,7 @@
 #                 own       the same, and live gets as many expired chunks
 #                           each iteration, so that enforce_retention() drops
 #                           chunks of live too (first of all the tables: the
-#                           policies are applied in table-name order);
+#                           policies are applied in the order they were added);
 #                 own_per_table  the same expired chunks, applied instead by
 #                           CALL lakets.maintain('retention'), which commits
 #                           after each table (what pg_cron jobs and
