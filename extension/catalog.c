@@ -109,7 +109,7 @@ catalog_get_chronotable(Oid relid, bool missing_ok)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
+	lakets_exec_kept("SELECT " CHRONOTABLE_COLUMNS
 					 " FROM lakets._chronotable_registry WHERE relid = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -130,7 +130,7 @@ catalog_get_chronotable_by_id(int32 id, bool missing_ok)
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(id)};
 
-	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
+	lakets_exec_kept("SELECT " CHRONOTABLE_COLUMNS
 					 " FROM lakets._chronotable_registry WHERE id = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -308,7 +308,7 @@ catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to, bool with_dr
 		nulls[1] = 'n';
 	if (to == PG_INT64_MAX)
 		nulls[2] = 'n';
-	lakets_exec_args("SELECT id, chunk_relid, chunk_name, range_start, range_end, status"
+	lakets_exec_kept("SELECT id, chunk_relid, chunk_name, range_start, range_end, status"
 					 " FROM lakets._chunk_metadata WHERE chronotable_id = $1"
 					 " AND ($2 IS NULL OR range_end > $2)"
 					 " AND ($3 IS NULL OR range_start < $3)"
@@ -524,7 +524,7 @@ catalog_get_rollup(const char *name, bool missing_ok)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 
-	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry WHERE name = $1",
+	lakets_exec_kept("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry WHERE name = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
@@ -545,7 +545,7 @@ catalog_get_rollup_by_table(Oid rollup_relid)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(rollup_relid)};
 
-	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
+	lakets_exec_kept("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
 					 " WHERE rollup_relid = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -559,7 +559,7 @@ rollups_where(const char *condition, int nargs, Oid *types, Datum *values)
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec_args(psprintf("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry %s"
+	lakets_exec_kept(psprintf("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry %s"
 							  " ORDER BY id", condition),
 					 nargs, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
@@ -788,7 +788,7 @@ catalog_rollup_invalidations(int32 rollup_id)
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec_args("SELECT id, range_start, range_end FROM lakets._rollup_invalidation_log"
+	lakets_exec_kept("SELECT id, range_start, range_end FROM lakets._rollup_invalidation_log"
 					 " WHERE rollup_id = $1", 1, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -856,7 +856,7 @@ catalog_get_retention(Oid relid, bool missing_ok)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	lakets_exec_args("SELECT id, relid, drop_after FROM lakets._retention_policy"
+	lakets_exec_kept("SELECT id, relid, drop_after FROM lakets._retention_policy"
 					 " WHERE relid = $1", 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{

@@ -36,14 +36,17 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "args.h"
@@ -108,6 +111,27 @@ action(Oid relid, const char *chunk_name, bool has_range, int64 start, int64 end
 	a->range_end = end;
 	a->action = what;
 	return a;
+}
+
+/*
+ * Set while retention_apply_isolated() makes its first attempt at a
+ * policy: the table's work then runs without subtransactions of its own
+ * (each subtransaction's commit walks every lock and every file to delete
+ * that the transaction holds so far, so their cost grows with the square
+ * of the tables done in one call). If anything fails, the policy's
+ * subtransaction rolls back and the policy is applied again with them.
+ */
+static bool retention_optimistic = false;
+
+/* Whether a table has no page at all, read without a statement. */
+static bool
+relation_is_empty(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	bool		empty = RelationGetNumberOfBlocks(rel) == 0;
+
+	table_close(rel, AccessShareLock);
+	return empty;
 }
 
 /* Whether some reader still owes a recomputation over [start, end). */
@@ -205,6 +229,9 @@ delete_expired_default_work(void *arg)
 
 	if (!OidIsValid(default_relid))
 		return;
+	/* nothing there (the usual case): no statement to plan */
+	if (relation_is_empty(default_relid))
+		return;
 	where = psprintf("%s < %s", quote_identifier(w->ct->time_column),
 					 quote_literal_cstr(lakets_time_literal(w->before, w->ct->time_type)));
 	lakets_become_owner(parent_relid, &sw);
@@ -258,7 +285,12 @@ enforce_default(const ChronoTable *ct, List *readers, int64 cutoff, bool dry_run
 	w.before = lakets_bucket_start(cutoff, &ct->chunk_interval);
 	if (w.before <= INT64CONST(-63082281600000000))	/* before year 1: no row to delete */
 		return NULL;
-	if ((edata = lakets_run_isolated(delete_expired_default_work, &w)) != NULL)
+	if (retention_optimistic)
+	{
+		delete_expired_default_work(&w);
+		edata = NULL;
+	}
+	else if ((edata = lakets_run_isolated(delete_expired_default_work, &w)) != NULL)
 	{
 		w.result = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "skipped_locked" : "error";
 		if (strcmp(w.result, "error") == 0)
@@ -365,8 +397,13 @@ enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool forc
 	{
 		BatchWork	b = {ct, expired, readers, force,
 		palloc0(sizeof(char *) * list_length(expired)), false, false};
-		ErrorData  *edata = lakets_run_isolated(drop_chunks_batch_work, &b);
+		ErrorData  *edata = NULL;
 		int			i = 0;
+
+		if (retention_optimistic)
+			drop_chunks_batch_work(&b);
+		else
+			edata = lakets_run_isolated(drop_chunks_batch_work, &b);
 
 		if (edata == NULL && !b.owed)
 		{
@@ -547,9 +584,22 @@ List *
 retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 {
 	ApplyWork	w = {p, dry_run, force, all, NIL};
-	ErrorData  *edata = lakets_run_isolated(apply_work, &w);
+	ErrorData  *volatile edata = NULL;
 	RetentionAction *a;
 
+	retention_optimistic = !dry_run;
+	PG_TRY();
+	{
+		edata = lakets_run_isolated(apply_work, &w);
+	}
+	PG_FINALLY();
+	{
+		retention_optimistic = false;
+	}
+	PG_END_TRY();
+	/* again, each step in a subtransaction of its own: what fails is told */
+	if (edata != NULL && !dry_run)
+		edata = lakets_run_isolated(apply_work, &w);
 	if (edata == NULL)
 		return w.actions;
 	lakets_warn_isolated(edata, psprintf("could not apply the retention policy of %s",
@@ -622,9 +672,28 @@ retention_policies(Oid relid)
 	return catalog_list_retention();
 }
 
+typedef struct AllWork
+{
+	List	   *policies;
+	bool		force;
+	List	   *actions;
+} AllWork;
+
+static void
+apply_all_work(void *arg)
+{
+	AllWork    *w = arg;
+	ListCell   *lc;
+
+	foreach(lc, w->policies)
+		w->actions = list_concat(w->actions, retention_apply(lfirst(lc), false, w->force, true));
+}
+
 /*
  * Every policy (or the one of schema_name.table_name), in one transaction:
- * every refresh first, then the drops (see retention_catch_up()).
+ * every refresh first, then the drops (see retention_catch_up()). All the
+ * tables are first tried in one subtransaction, with none of their own;
+ * if anything fails, each policy is applied again in its own.
  */
 List *
 retention_enforce_all(bool dry_run, bool force, Oid relid)
@@ -637,6 +706,24 @@ retention_enforce_all(bool dry_run, bool force, Oid relid)
 		foreach(lc, policies)
 			if (retention_owned(lfirst(lc)))
 				retention_catch_up(lfirst(lc));
+	if (!dry_run && !OidIsValid(relid) && policies != NIL)
+	{
+		AllWork		w = {policies, force, NIL};
+		ErrorData  *volatile edata = NULL;
+
+		retention_optimistic = true;
+		PG_TRY();
+		{
+			edata = lakets_run_isolated(apply_all_work, &w);
+		}
+		PG_FINALLY();
+		{
+			retention_optimistic = false;
+		}
+		PG_END_TRY();
+		if (edata == NULL)
+			return w.actions;
+	}
 	foreach(lc, policies)
 		result = list_concat(result,
 							 OidIsValid(relid) ?

@@ -324,7 +324,7 @@ SELECT format('CREATE TABLE public.rt_%s (ts timestamptz NOT NULL, device intege
 	   format($q$SELECT lakets.create_chronotable('rt_%s', 'ts', '1 day')$q$, n),
 	   format('INSERT INTO public.rt_%s SELECT * FROM bench.today_rows()', n),
 	   format($q$SELECT lakets.add_retention_policy('rt_%s', '1 year')$q$, n)
-FROM generate_series(1, :ntables) AS i, lpad(i::text, 3, '0') AS n
+FROM generate_series(1, :ntables) AS i, lpad(i::text, greatest(3, length('' || :ntables)), '0') AS n
 \gexec
 
 -- The plain tables: the same partitions (yesterday, today, 3 days ahead,
@@ -338,7 +338,7 @@ SELECT format('CREATE TABLE public.pt_%s (ts timestamptz NOT NULL, device intege
 							 date_trunc('day', now() AT TIME ZONE 'UTC') + interval '3 days',
 							 interval '1 day') AS d),
 	   format('INSERT INTO public.pt_%s SELECT * FROM bench.today_rows()', n)
-FROM generate_series(1, :ntables) AS i, lpad(i::text, 3, '0') AS n
+FROM generate_series(1, :ntables) AS i, lpad(i::text, greatest(3, length('' || :ntables)), '0') AS n
 \gexec
 
 -- The window of every ChronoTable as set up, for the checks.
