@@ -908,12 +908,27 @@ catalog_update_retention(int32 id, const Interval *drop_after)
 				   2, types, values, NULL, SPI_OK_UPDATE);
 }
 
-/* A policy was applied (not as a dry run): when, for show_retention_policy(). */
+/*
+ * Policies were applied (not as a dry run): when, for
+ * show_retention_policy(). One statement for all of a call's.
+ */
 void
-catalog_set_retention_ran(int32 id)
+catalog_set_retention_ran(List *ids)
 {
+	Datum	   *elems;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (ids == NIL)
+		return;
+	elems = palloc(sizeof(Datum) * list_length(ids));
+	foreach(lc, ids)
+		elems[n++] = Int32GetDatum(lfirst_int(lc));
 	registry_write1("UPDATE lakets._retention_policy SET last_run_at = pg_catalog.now()"
-					" WHERE id = $1", INT4OID, Int32GetDatum(id), SPI_OK_UPDATE);
+					" WHERE id OPERATOR(pg_catalog.=) ANY ($1)", INT4ARRAYOID,
+					PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true,
+													TYPALIGN_INT)),
+					SPI_OK_UPDATE);
 }
 
 void

@@ -140,7 +140,7 @@ extern RetentionPolicy *catalog_get_retention(Oid relid, bool missing_ok);
 extern List *catalog_list_retention(void);
 extern int32 catalog_insert_retention(Oid relid, const Interval *drop_after);
 extern void catalog_update_retention(int32 id, const Interval *drop_after);
-extern void catalog_set_retention_ran(int32 id);
+extern void catalog_set_retention_ran(List *ids);
 extern void catalog_delete_retention(Oid relid);
 extern void catalog_set_rollup_dropped_before(int32 id, int64 dropped_before);
 

@@ -123,6 +123,23 @@ action(Oid relid, const char *chunk_name, bool has_range, int64 start, int64 end
  */
 static bool retention_optimistic = false;
 
+/*
+ * The policies applied, for one update of their last_run_at at the end of
+ * the call (in_enforce_all: retention_enforce_all() does it for the
+ * retention_apply_isolated() calls it makes).
+ */
+static List *applied_ids = NIL;
+static bool in_enforce_all = false;
+
+static void
+flush_applied(void)
+{
+	List	   *ids = applied_ids;
+
+	applied_ids = NIL;
+	catalog_set_retention_ran(ids);
+}
+
 /* Whether a table has no page at all, read without a statement. */
 static bool
 relation_is_empty(Oid relid)
@@ -555,7 +572,7 @@ retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 	else
 		actions = enforce_rollup(r, cutoff_of(p), dry_run, force);
 	if (!dry_run)
-		catalog_set_retention_ran(p->id);
+		applied_ids = lappend_int(applied_ids, p->id);
 	return actions;
 }
 
@@ -586,7 +603,11 @@ retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force, boo
 	ApplyWork	w = {p, dry_run, force, all, NIL};
 	ErrorData  *volatile edata = NULL;
 	RetentionAction *a;
+	List	   *before;
 
+	if (!in_enforce_all)
+		applied_ids = NIL;
+	before = applied_ids;
 	retention_optimistic = !dry_run;
 	PG_TRY();
 	{
@@ -599,9 +620,17 @@ retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force, boo
 	PG_END_TRY();
 	/* again, each step in a subtransaction of its own: what fails is told */
 	if (edata != NULL && !dry_run)
+	{
+		applied_ids = before;
 		edata = lakets_run_isolated(apply_work, &w);
+	}
 	if (edata == NULL)
+	{
+		if (!in_enforce_all)
+			flush_applied();
 		return w.actions;
+	}
+	applied_ids = before;
 	lakets_warn_isolated(edata, psprintf("could not apply the retention policy of %s",
 										 catalog_relation_name(p->relid)));
 	a = action(p->relid, NULL, false, 0, 0, "error");
@@ -702,6 +731,7 @@ retention_enforce_all(bool dry_run, bool force, Oid relid)
 	List	   *policies = retention_policies(relid);
 	ListCell   *lc;
 
+	applied_ids = NIL;
 	if (!dry_run)
 		foreach(lc, policies)
 			if (retention_owned(lfirst(lc)))
@@ -722,13 +752,27 @@ retention_enforce_all(bool dry_run, bool force, Oid relid)
 		}
 		PG_END_TRY();
 		if (edata == NULL)
+		{
+			flush_applied();
 			return w.actions;
+		}
+		applied_ids = NIL;
 	}
-	foreach(lc, policies)
-		result = list_concat(result,
-							 OidIsValid(relid) ?
-							 retention_apply(lfirst(lc), dry_run, force, false) :
-							 retention_apply_isolated(lfirst(lc), dry_run, force, true));
+	in_enforce_all = true;
+	PG_TRY();
+	{
+		foreach(lc, policies)
+			result = list_concat(result,
+								 OidIsValid(relid) ?
+								 retention_apply(lfirst(lc), dry_run, force, false) :
+								 retention_apply_isolated(lfirst(lc), dry_run, force, true));
+	}
+	PG_FINALLY();
+	{
+		in_enforce_all = false;
+	}
+	PG_END_TRY();
+	flush_applied();
 	return result;
 }
 
