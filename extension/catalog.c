@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/inval.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -684,6 +685,39 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 }
 
 /*
+ * The OID of lakets._source_invalidation_log (InvalidOid without it), looked
+ * up by name once per backend: the commit path does no name look-up. Any
+ * invalidation of that relation (its drop, the extension's) forgets it.
+ */
+static Oid	log_relid = InvalidOid;
+static bool log_callback_registered = false;
+
+static void
+forget_log_relid(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == log_relid)
+		log_relid = InvalidOid;
+}
+
+Oid
+catalog_log_relid(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(log_relid))
+		return log_relid;
+	if (!log_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_log_relid, (Datum) 0);
+		log_callback_registered = true;
+	}
+	nsp = get_namespace_oid("lakets", true);
+	if (OidIsValid(nsp))
+		log_relid = get_relname_relid("_source_invalidation_log", nsp);
+	return log_relid;
+}
+
+/*
  * One row per range touched in a source table by a committing transaction.
  * This runs at every commit that touched a RollUp's source, so it inserts
  * the rows straight into the heap and the index, as PostgreSQL writes its
@@ -697,12 +731,15 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 void
 catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 {
-	Oid			logrelid = get_relname_relid("_source_invalidation_log",
-											 get_namespace_oid("lakets", false));
-	Relation	rel = table_open(logrelid, RowExclusiveLock);
+	Oid			logrelid = catalog_log_relid();
+	Relation	rel;
 	CatalogIndexState indstate;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int			i;
+
+	if (!OidIsValid(logrelid))
+		elog(ERROR, "lakets._source_invalidation_log does not exist");
+	rel = table_open(logrelid, RowExclusiveLock);
 
 	if (RelationGetDescr(rel)->natts != 4)
 		elog(ERROR, "lakets._source_invalidation_log has %d columns, expected 4",

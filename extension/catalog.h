@@ -120,6 +120,7 @@ extern void catalog_set_rollup_enabled(int32 id, bool enabled);
 extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
+extern Oid	catalog_log_relid(void);
 extern void catalog_move_source_invalidations(Oid source_relid);
 extern bool catalog_source_has_invalidations(Oid source_relid, int64 start, int64 end);
 extern void catalog_forget_source_invalidations(Oid source_relid);
