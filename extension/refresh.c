@@ -838,18 +838,37 @@ lakets_invalidate_rollup_range(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(pieces->count);
 }
 
-/* SQL: lakets._rollup_watermark(p_name) -> timestamptz (-infinity when none) */
+/* The watermark a call site looked up, for the rest of its query. */
+typedef struct WatermarkCache
+{
+	char	   *name;
+	TimestampTz watermark;
+} WatermarkCache;
+
+/*
+ * SQL: lakets._rollup_watermark(p_name) -> timestamptz (-infinity when
+ * none). STABLE: looked up once per query and call site (the real-time
+ * view calls it in a condition evaluated for each row).
+ */
 PG_FUNCTION_INFO_V1(lakets_rollup_watermark);
 Datum
 lakets_rollup_watermark(PG_FUNCTION_ARGS)
 {
 	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	WatermarkCache *cache = fcinfo->flinfo->fn_extra;
 	Rollup	   *r;
 	TimestampTz wm;
 
+	if (cache != NULL && strcmp(cache->name, name) == 0)
+		PG_RETURN_TIMESTAMPTZ(cache->watermark);
 	SPI_connect();
 	r = catalog_get_rollup(name, false);
 	wm = r->has_watermark ? r->watermark : DT_NOBEGIN;
 	SPI_finish();
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(WatermarkCache));
+	cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
+	cache->watermark = wm;
 	PG_RETURN_TIMESTAMPTZ(wm);
 }

@@ -560,13 +560,15 @@ rollup_query_window_sql(const RollupQuery *rq)
 }
 
 /*
- * The watermark of a RollUp as an expression of type typid; a sub-select,
- * so that it is evaluated once per query rather than once per row.
+ * The watermark of a RollUp as an expression of type typid: a call of the
+ * STABLE lakets._rollup_watermark(), which the planner evaluates to
+ * estimate rows and prune chunks (a sub-select would be an unknown value
+ * to it), and which looks the watermark up once per query and call site.
  */
 char *
 rollup_query_watermark_expr(const char *rollup_name, Oid typid)
 {
-	char	   *wm = psprintf("(SELECT lakets._rollup_watermark(%s))", quote_literal_cstr(rollup_name));
+	char	   *wm = psprintf("lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
 
 	if (typid == TIMESTAMPOID)
 		return psprintf("(%s AT TIME ZONE 'UTC')", wm);

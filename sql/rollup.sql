@@ -210,6 +210,16 @@ DEALLOCATE refresh_window;
 -- the real-time view: materialized buckets below the watermark, live above
 SELECT lakets._rollup_watermark('m_1min') AS watermark;
 SELECT lakets._rollup_watermark('no_such_rollup');
+-- one call site, several RollUps: each its own watermark (cached per name)
+SELECT name, lakets._rollup_watermark(name) IS NOT DISTINCT FROM coalesce(watermark, '-infinity') AS own_watermark
+FROM lakets._rollup_registry ORDER BY name;
+-- the view bounds its parts with a call the planner can evaluate (no
+-- sub-plan): it prunes the live part's chunks when the query starts
+CREATE FUNCTION plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql
+AS $$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
+SELECT count(*) FILTER (WHERE l ~ 'InitPlan|SubPlan') AS subplans
+FROM plan_lines('SELECT * FROM _rollup_rt_m_1min') AS l;
+DROP FUNCTION plan_lines(text);
 INSERT INTO metrics VALUES ('2021-03-07 23:59:30+00', 1, 11);
 SELECT (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current,
        (SELECT count(*) FROM _rollup_m_1min) < (SELECT count(*) FROM _rollup_rt_m_1min) AS table_is_behind;
