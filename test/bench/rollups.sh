@@ -26,6 +26,10 @@
 #                 each rep), in the same loop as full_refresh (each rep: the
 #                 three full variants, then the update and the incremental
 #                 refresh). Target: at most 5% of the full refresh median.
+#   realtime      the last 2 days read through the real-time view
+#                 _rollup_rt_m5 with the last day not materialized, against
+#                 the same UNION ALL written by hand (watermark a literal).
+#                 Target (issue 13): at most 1.0x.
 #   late          lakets.refresh_rollup('m5') after 100 rows inserted at
 #                 random times over 5 days (late data: 100 dirty 5-minute
 #                 buckets), against recomputing the same 5 days whole
@@ -207,6 +211,39 @@ SELECT bench.check(lakets.refresh_rollup('m1h'), 'refresh_rollup(m1h) after the 
 SELECT bench.check_rollup('m1h', 'after the updates');
 SQL
 echo "rollups: full_refresh and incremental done in $(($(date +%s) - t0)) s"
+
+# realtime: the last 2 days of the data read through the real-time view with
+# the last day not materialized (the watermark set back a day), against the
+# same written by hand: the RollUp table below the watermark UNION ALL the
+# query over the source from it, the watermark a literal. Interleaved, the
+# order alternating, refresh_reps times. Target (issue 13): at most 1.0x.
+t0=$(date +%s)
+wm="timestamptz '$start' + interval '$((days - 1)) days'"
+from="timestamptz '$start' + interval '$((days - 2)) days'"
+view_sql="SELECT count(*), sum(count) FROM _rollup_rt_m5 WHERE bucket >= $from"
+hand_sql="SELECT count(*), sum(count) FROM (
+	SELECT bucket, device, count, avg, min, max FROM _rollup_m5 WHERE bucket >= $from AND bucket < $wm
+	UNION ALL
+	SELECT lakets.time_bucket('5 minutes', ts) AS bucket, device, count(*), avg(value), min(value), max(value)
+	FROM public.metrics WHERE ts >= $wm AND ts >= $from GROUP BY 1, 2) u"
+run_checked <<SQL
+SELECT bench.check(lakets.refresh_rollup('m5') IS NOT NULL, 'realtime: m5 refreshed');
+UPDATE lakets._rollup_registry SET watermark = $wm WHERE name = 'm5';
+SELECT bench.check((SELECT row(v.*) FROM ($view_sql) v) = (SELECT row(h.*) FROM ($hand_sql) h),
+	'realtime: the view and the hand-written query agree');
+SQL
+for ((r = 1; r <= refresh_reps; r++)); do
+	{
+		if ((r % 2)); then
+			timed realtime view "$r" "$view_sql"
+			timed realtime hand_written "$r" "$hand_sql"
+		else
+			timed realtime hand_written "$r" "$hand_sql"
+			timed realtime view "$r" "$view_sql"
+		fi
+	} | run_checked
+done
+echo "rollups: realtime done in $(($(date +%s) - t0)) s"
 echo "rollups: checks passed (row counts; COPY logged ranges inside the data; every refresh returned true and left the RollUp equal to its query run from scratch)"
 q -At -F ' ' -c "SELECT rep, day, ranges, round(minutes::numeric) FROM bench.dirty ORDER BY rep" |
 	while read -r rep d n minutes; do
@@ -216,7 +253,7 @@ q -At -F ' ' -c "SELECT rep, day, ranges, round(minutes::numeric) FROM bench.dir
 # The report: raw timings (ms, in rep order), medians, ratios.
 order="ARRAY['ingest/no_rollups', 'ingest/two_rollups', 'full_refresh/ctas_index',
              'full_refresh/refresh_rollup', 'full_refresh/create_rollup', 'incremental/refresh_rollup',
-             'late/recompute_5_days', 'late/refresh_rollup']"
+             'late/recompute_5_days', 'late/refresh_rollup', 'realtime/hand_written', 'realtime/view']"
 echo
 q -At -F ' ' -c "
 	SELECT test, system, count(*),
@@ -239,7 +276,8 @@ q -At -F ' ' -c "
 		       (2, 'full_refresh/refresh_rollup', 'full_refresh/ctas_index'),
 		       (3, 'full_refresh/create_rollup', 'full_refresh/ctas_index'),
 		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'),
-		       (5, 'late/refresh_rollup', 'late/recompute_5_days'))
+		       (5, 'late/refresh_rollup', 'late/recompute_5_days'),
+		       (6, 'realtime/view', 'realtime/hand_written'))
 	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
 	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
 	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
@@ -251,6 +289,7 @@ q -At -F ' ' -c "
 		full_refresh/*) target=1.15 ;;
 		incremental/*) target=0.05 ;;
 		late/*) target=0.25 ;;
+		realtime/*) target=1.0 ;;
 		*) target= ;;
 		esac
 		if [ -z "$target" ]; then
