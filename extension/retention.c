@@ -338,9 +338,9 @@ typedef struct BatchWork
 /*
  * Drop the expired chunks of one table in one go: the RollUps reading it
  * caught up over all of them, the parent's lock taken once, the chunks no
- * RollUp still owes dropped by one statement. One subtransaction per table
- * rather than per chunk: each subtransaction's commit walks the list of
- * files the transaction will delete, which grows with every chunk dropped.
+ * RollUp still owes dropped by one statement. Run as it is in the first
+ * attempt (see retention_optimistic), else in a subtransaction of its own,
+ * with chunk_drop_work() for each chunk when that fails.
  */
 static void
 drop_chunks_batch_work(void *arg)

@@ -62,28 +62,13 @@ start='2026-10-01 00:00+00'
 changed=$((rows / 100))
 db=lakets_bench_rollups
 
-# The data file is read and written by the server: it needs a directory the
-# server's OS user can write (as root, the server runs as "postgres").
-work=${LAKETS_TMP:-/tmp}/bench-rollups.$$
-mkdir -p "$work"
-if [ "$(id -u)" -eq 0 ]; then
-	chown postgres: "$work"
-	if ! runuser -u postgres -- test -w "$work"; then
-		rmdir "$work"
-		work=$(mktemp -d /tmp/lakets-bench-rollups.XXXXXX)
-		chown postgres: "$work"
-	fi
-fi
 bench=rollups
 # shellcheck source=test/bench/common.bash
 . "$here/common.bash"
+# the data file is read and written by the server
+work=$(server_workdir rollups)
 trap 'rm -rf "$work"' EXIT
 data=$work/metrics.tsv
-
-timed() { # test system rep sql
-	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
-		"$4" "$1" "$2" "$3"
-}
 
 query() { # table width: the RollUps' query
 	echo "SELECT lakets.time_bucket('$2', ts) AS bucket, device, count(*), avg(value), min(value), max(value) FROM public.$1 GROUP BY 1, 2"
