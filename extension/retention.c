@@ -340,7 +340,7 @@ typedef struct BatchWork
  * caught up over all of them, the parent's lock taken once, the chunks no
  * RollUp still owes dropped by one statement. Run as it is in the first
  * attempt (see retention_optimistic), else in a subtransaction of its own,
- * with chunk_drop_work() for each chunk when that fails.
+ * with drop_chunk_work() for each chunk when that fails.
  */
 static void
 drop_chunks_batch_work(void *arg)
