@@ -127,6 +127,20 @@ last_seen_expr(Oid time_type, const char *qcolumn)
 					qcolumn);
 }
 
+/* Letters, digits, _ and $, not starting with a digit or $. */
+static bool
+simple_identifier(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '\0' || isdigit((unsigned char) name[0]) || name[0] == '$')
+		return false;
+	for (p = name; *p; p++)
+		if (!(isalnum((unsigned char) *p) || *p == '_' || *p == '$' || IS_HIGHBIT_SET(*p)))
+			return false;
+	return true;
+}
+
 /*
  * SQL: lakets.alert_deadman(p_name, p_table_name, p_group_by, p_timeout,
  *		p_schema_name) -> one row per value of p_group_by whose latest row is
@@ -160,6 +174,17 @@ lakets_alert_deadman(PG_FUNCTION_ARGS)
 	SPI_connect();
 	ct = catalog_get_chronotable(lakets_resolve_table(schema_name, table_name), false);
 	attnum = get_attnum(ct->relid, group_by);
+	/*
+	 * Not even an identifier (the toolkit's injection check): the toolkit's
+	 * class, raise_exception, which its callers catch. The name would only
+	 * ever be quoted here.
+	 */
+	if (attnum <= 0 && !simple_identifier(group_by))
+		ereport(ERROR,
+				(errcode(ERRCODE_RAISE_EXCEPTION),
+				 errmsg("p_group_by is not a column name: \"%s\"", group_by),
+				 errhint("Pass the name of a column of %s.%s, unquoted.",
+						 schema_name, table_name)));
 	if (attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "utils/inval.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -109,7 +110,7 @@ catalog_get_chronotable(Oid relid, bool missing_ok)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
+	lakets_exec_kept("SELECT " CHRONOTABLE_COLUMNS
 					 " FROM lakets._chronotable_registry WHERE relid = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -130,7 +131,7 @@ catalog_get_chronotable_by_id(int32 id, bool missing_ok)
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(id)};
 
-	lakets_exec_args("SELECT " CHRONOTABLE_COLUMNS
+	lakets_exec_kept("SELECT " CHRONOTABLE_COLUMNS
 					 " FROM lakets._chronotable_registry WHERE id = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -308,7 +309,7 @@ catalog_list_chunks_ext(int32 chronotable_id, int64 from, int64 to, bool with_dr
 		nulls[1] = 'n';
 	if (to == PG_INT64_MAX)
 		nulls[2] = 'n';
-	lakets_exec_args("SELECT id, chunk_relid, chunk_name, range_start, range_end, status"
+	lakets_exec_kept("SELECT id, chunk_relid, chunk_name, range_start, range_end, status"
 					 " FROM lakets._chunk_metadata WHERE chronotable_id = $1"
 					 " AND ($2 IS NULL OR range_end > $2)"
 					 " AND ($3 IS NULL OR range_start < $3)"
@@ -524,7 +525,7 @@ catalog_get_rollup(const char *name, bool missing_ok)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 
-	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry WHERE name = $1",
+	lakets_exec_kept("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry WHERE name = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
@@ -545,7 +546,7 @@ catalog_get_rollup_by_table(Oid rollup_relid)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(rollup_relid)};
 
-	lakets_exec_args("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
+	lakets_exec_kept("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry"
 					 " WHERE rollup_relid = $1",
 					 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -559,7 +560,7 @@ rollups_where(const char *condition, int nargs, Oid *types, Datum *values)
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec_args(psprintf("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry %s"
+	lakets_exec_kept(psprintf("SELECT " ROLLUP_COLUMNS " FROM lakets._rollup_registry %s"
 							  " ORDER BY id", condition),
 					 nargs, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
@@ -684,6 +685,39 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 }
 
 /*
+ * The OID of lakets._source_invalidation_log (InvalidOid without it), looked
+ * up by name once per backend: the commit path does no name look-up. Any
+ * invalidation of that relation (its drop, the extension's) forgets it.
+ */
+static Oid	log_relid = InvalidOid;
+static bool log_callback_registered = false;
+
+static void
+forget_log_relid(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == log_relid)
+		log_relid = InvalidOid;
+}
+
+Oid
+catalog_log_relid(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(log_relid))
+		return log_relid;
+	if (!log_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_log_relid, (Datum) 0);
+		log_callback_registered = true;
+	}
+	nsp = get_namespace_oid("lakets", true);
+	if (OidIsValid(nsp))
+		log_relid = get_relname_relid("_source_invalidation_log", nsp);
+	return log_relid;
+}
+
+/*
  * One row per range touched in a source table by a committing transaction.
  * This runs at every commit that touched a RollUp's source, so it inserts
  * the rows straight into the heap and the index, as PostgreSQL writes its
@@ -697,12 +731,15 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 void
 catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 {
-	Oid			logrelid = get_relname_relid("_source_invalidation_log",
-											 get_namespace_oid("lakets", false));
-	Relation	rel = table_open(logrelid, RowExclusiveLock);
+	Oid			logrelid = catalog_log_relid();
+	Relation	rel;
 	CatalogIndexState indstate;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int			i;
+
+	if (!OidIsValid(logrelid))
+		elog(ERROR, "lakets._source_invalidation_log does not exist");
+	rel = table_open(logrelid, RowExclusiveLock);
 
 	if (RelationGetDescr(rel)->natts != 4)
 		elog(ERROR, "lakets._source_invalidation_log has %d columns, expected 4",
@@ -788,7 +825,7 @@ catalog_rollup_invalidations(int32 rollup_id)
 	List	   *result = NIL;
 	uint64		i;
 
-	lakets_exec_args("SELECT id, range_start, range_end FROM lakets._rollup_invalidation_log"
+	lakets_exec_kept("SELECT id, range_start, range_end FROM lakets._rollup_invalidation_log"
 					 " WHERE rollup_id = $1", 1, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -856,7 +893,7 @@ catalog_get_retention(Oid relid, bool missing_ok)
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 
-	lakets_exec_args("SELECT id, relid, drop_after FROM lakets._retention_policy"
+	lakets_exec_kept("SELECT id, relid, drop_after FROM lakets._retention_policy"
 					 " WHERE relid = $1", 1, types, values, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 	{
@@ -908,12 +945,27 @@ catalog_update_retention(int32 id, const Interval *drop_after)
 				   2, types, values, NULL, SPI_OK_UPDATE);
 }
 
-/* A policy was applied (not as a dry run): when, for show_retention_policy(). */
+/*
+ * Policies were applied (not as a dry run): when, for
+ * show_retention_policy(). One statement for all of a call's.
+ */
 void
-catalog_set_retention_ran(int32 id)
+catalog_set_retention_ran(List *ids)
 {
+	Datum	   *elems;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (ids == NIL)
+		return;
+	elems = palloc(sizeof(Datum) * list_length(ids));
+	foreach(lc, ids)
+		elems[n++] = Int32GetDatum(lfirst_int(lc));
 	registry_write1("UPDATE lakets._retention_policy SET last_run_at = pg_catalog.now()"
-					" WHERE id = $1", INT4OID, Int32GetDatum(id), SPI_OK_UPDATE);
+					" WHERE id OPERATOR(pg_catalog.=) ANY ($1)", INT4ARRAYOID,
+					PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true,
+													TYPALIGN_INT)),
+					SPI_OK_UPDATE);
 }
 
 void

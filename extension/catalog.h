@@ -120,6 +120,7 @@ extern void catalog_set_rollup_enabled(int32 id, bool enabled);
 extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
+extern Oid	catalog_log_relid(void);
 extern void catalog_move_source_invalidations(Oid source_relid);
 extern bool catalog_source_has_invalidations(Oid source_relid, int64 start, int64 end);
 extern void catalog_forget_source_invalidations(Oid source_relid);
@@ -140,7 +141,7 @@ extern RetentionPolicy *catalog_get_retention(Oid relid, bool missing_ok);
 extern List *catalog_list_retention(void);
 extern int32 catalog_insert_retention(Oid relid, const Interval *drop_after);
 extern void catalog_update_retention(int32 id, const Interval *drop_after);
-extern void catalog_set_retention_ran(int32 id);
+extern void catalog_set_retention_ran(List *ids);
 extern void catalog_delete_retention(Oid relid);
 extern void catalog_set_rollup_dropped_before(int32 id, int64 dropped_before);
 

@@ -288,21 +288,48 @@ chunk_create_default(const ChronoTable *ct, Oid parent_relid)
 bool
 chunk_drop(const ChronoTable *ct, const ChunkMeta *chunk)
 {
-	Oid			parent_relid = chunk_parent_relid(ct, false);
+	bool		dropped;
 
+	chunk_drop_many(ct, list_make1((ChunkMeta *) chunk), &dropped);
+	return dropped;
+}
+
+/*
+ * chunk_drop() for several chunks of one ChronoTable at once: the parent's
+ * lock taken once, one DROP TABLE for all. dropped[i] tells whether
+ * chunks[i] was dropped (see chunk_drop() for those that are not).
+ */
+void
+chunk_drop_many(const ChronoTable *ct, List *chunks, bool *dropped)
+{
+	Oid			parent_relid = chunk_parent_relid(ct, false);
+	StringInfoData names;
+	ListCell   *lc;
+	int			i = 0;
+
+	initStringInfo(&names);
 	lakets_lock_relation(parent_relid, AccessExclusiveLock);
-	if (!chunk_is_partition_of(chunk->relid, parent_relid))
+	foreach(lc, chunks)
 	{
-		catalog_mark_chunk_gone(chunk->id,
-								OidIsValid(chunk->relid) && get_rel_name(chunk->relid) ?
-								"detached" : "dropped");
-		return false;
+		const ChunkMeta *chunk = lfirst(lc);
+
+		dropped[i] = chunk_is_partition_of(chunk->relid, parent_relid);
+		if (!dropped[i])
+			catalog_mark_chunk_gone(chunk->id,
+									OidIsValid(chunk->relid) && get_rel_name(chunk->relid) ?
+									"detached" : "dropped");
+		else
+		{
+			lakets_lock_relation(chunk->relid, AccessExclusiveLock);
+			catalog_mark_chunk_gone(chunk->id, "dropped");
+			appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "",
+							 catalog_relation_name(chunk->relid));
+		}
+		i++;
 	}
-	lakets_lock_relation(chunk->relid, AccessExclusiveLock);
-	/* the tombstone first: the sql_drop event trigger then has nothing to do */
-	catalog_mark_chunk_gone(chunk->id, "dropped");
-	lakets_drop_own("TABLE", catalog_relation_name(chunk->relid));
-	return true;
+	/* the tombstones first: the sql_drop event trigger then has nothing to do */
+	if (names.len > 0)
+		lakets_drop_own("TABLE", names.data);
 }
 
 /*

@@ -19,5 +19,6 @@ extern Oid	chunk_create(const ChronoTable *ct, Oid parent_relid,
 						 int64 start, int64 end, bool move_from_default);
 extern void chunk_create_default(const ChronoTable *ct, Oid parent_relid);
 extern bool chunk_drop(const ChronoTable *ct, const ChunkMeta *chunk);
+extern void chunk_drop_many(const ChronoTable *ct, List *chunks, bool *dropped);
 
 #endif							/* LAKETS_CHUNK_H */

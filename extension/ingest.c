@@ -315,9 +315,10 @@ lakets_ingest_batch(PG_FUNCTION_ARGS)
 
 	lakets_require_arg(fcinfo, 1, "p_data");
 	data = PG_GETARG_JSONB_P(1);
+	/* raise_exception: the class the toolkit raises, which its callers catch */
 	if (!JB_ROOT_IS_ARRAY(data) || JB_ROOT_IS_SCALAR(data))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_RAISE_EXCEPTION),
 				 errmsg("p_data must be a JSONB array"),
 				 errdetail("It is %s.", JB_ROOT_IS_OBJECT(data) ? "an object" : "a scalar"),
 				 errhint("Pass the rows as an array of objects: [{\"column\": value, ...}, ...].")));

@@ -52,7 +52,7 @@
 #include "spi_exec.h"
 #include "timebucket.h"
 
-#define MAX_RANGES 32
+#define MAX_RANGES 128
 
 /* The ranges touched in one source table (a ChronoTable or a RollUp table). */
 typedef struct SourceRanges
@@ -352,13 +352,11 @@ invalidation_flush(void)
 	HASH_SEQ_STATUS scan;
 	SourceRanges *s;
 	bool		logged = false;
-	Oid			nsp;
 
 	if (sources == NULL)
 		return;
 	/* the extension may have been dropped in this very transaction */
-	nsp = get_namespace_oid("lakets", true);
-	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("_source_invalidation_log", nsp)))
+	if (!OidIsValid(catalog_log_relid()))
 	{
 		forget_state();
 		return;

@@ -19,6 +19,8 @@
 PG_MODULE_MAGIC;
 
 int			lakets_lock_timeout_ms = 1000;
+int			lakets_refresh_work_mem_kb = 65536;
+int			lakets_refresh_sorted_buckets = 2000;
 
 void		_PG_init(void);
 
@@ -34,6 +36,26 @@ _PG_init(void)
 							&lakets_lock_timeout_ms,
 							1000, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("lakets.refresh_work_mem",
+							"Memory a RollUp refresh may use for its aggregate and sorts.",
+							"Applied to the refresh statement only, and only when larger "
+							"than work_mem. A refresh over many buckets aggregates many "
+							"groups; with too little memory its hash aggregate spills to "
+							"disk. Zero leaves work_mem alone.",
+							&lakets_refresh_work_mem_kb,
+							65536, 0, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("lakets.refresh_sorted_buckets",
+							"Buckets from which a RollUp refresh writes its rows in key order.",
+							"A refresh whose window spans at least this many buckets sorts "
+							"its rows by the RollUp table's unique key before inserting "
+							"them, so that the index is filled in order rather than at "
+							"random pages. Zero always sorts.",
+							&lakets_refresh_sorted_buckets,
+							2000, 0, INT_MAX,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("lakets");
 }

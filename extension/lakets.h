@@ -8,4 +8,10 @@
 /* lakets.lock_timeout: how long lakets waits for a lock before giving up (ms). */
 extern int	lakets_lock_timeout_ms;
 
+/* lakets.refresh_work_mem: work_mem of a refresh statement, when larger (kB). */
+extern int	lakets_refresh_work_mem_kb;
+
+/* lakets.refresh_sorted_buckets: windows this wide are written in key order. */
+extern int	lakets_refresh_sorted_buckets;
+
 #endif							/* LAKETS_H */

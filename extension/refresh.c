@@ -42,13 +42,20 @@
 #include "lockwait.h"
 #include "utils/memutils.h"
 #include "portability/instr_time.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
+#include "access/table.h"
+#include "catalog/pg_index.h"
+#include "utils/syscache.h"
 
 #include "args.h"
 #include "compat.h"
 #include "catalog.h"
 #include "invalidation.h"
 #include "isolate.h"
+#include "lakets.h"
 #include "owner.h"
 #include "rangeset.h"
 #include "refresh.h"
@@ -306,6 +313,92 @@ multirange_param(const RangeSet *only, Oid typid, char *null)
 }
 
 /*
+ * " ORDER BY <the key columns>" of the RollUp table's unique index, or ""
+ * when it has none (a table being loaded before its index is built). By
+ * position among the table's columns, as INSERT ... SELECT * matches them.
+ */
+static char *
+key_order_sql(const Rollup *r)
+{
+	Relation	rel = table_open(r->rollup_relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+		int			k;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tup);
+		if (index->indisunique && index->indnkeyatts > 0 && buf.len == 0)
+		{
+			for (k = 0; k < index->indnkeyatts && index->indkey.values[k] != 0; k++)
+			{
+				AttrNumber	attnum = index->indkey.values[k];
+				int			position = 0;
+				int			a;
+
+				for (a = 1; a <= attnum; a++)
+					if (!TupleDescAttr(RelationGetDescr(rel), a - 1)->attisdropped)
+						position++;
+				appendStringInfo(&buf, "%s%d", k == 0 ? " ORDER BY " : ", ", position);
+			}
+			if (k < index->indnkeyatts)
+				resetStringInfo(&buf);	/* an expression: no order to follow */
+		}
+		ReleaseSysCache(tup);
+	}
+	table_close(rel, AccessShareLock);
+	return buf.data;
+}
+
+/* Whether the window [start, end) spans at least n buckets of the RollUp. */
+static bool
+spans_buckets(const Rollup *r, int64 start, int64 end, int n)
+{
+	int64		b = bucket_start(r, start);
+	int			i;
+
+	if (start == DT_NOBEGIN || end == DT_NOEND)
+		return true;
+	for (i = 0; i < n; i++)
+	{
+		if (b >= end)
+			return false;
+		b = next_bucket(r, b);
+	}
+	return true;
+}
+
+/*
+ * Run the refresh's insert with lakets.refresh_work_mem as work_mem, when
+ * that is more than the session's: a wide window aggregates many groups.
+ */
+static void
+exec_insert(const char *sql, Oid *types, Datum *values, const char *nulls)
+{
+	int			nestlevel = 0;
+
+	if (lakets_refresh_work_mem_kb > work_mem)
+	{
+		char		value[32];
+
+		snprintf(value, sizeof(value), "%d", lakets_refresh_work_mem_kb);
+		nestlevel = NewGUCNestLevel();
+		(void) set_config_option("work_mem", value, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	lakets_exec_args(sql, 3, types, values, nulls, SPI_OK_INSERT);
+	if (nestlevel > 0)
+		AtEOXact_GUC(true, nestlevel);
+}
+
+/*
  * Delete and recompute the buckets covering the ranges of "dirty", except
  * those whose source data is gone. Windows close to each other are
  * recomputed in one statement (one scan of their chunks; see
@@ -329,6 +422,7 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 	char	   *insert_sql = psprintf("INSERT INTO %s SELECT * FROM %s($1, $2, $3)", qtable,
 									  quote_qualified_identifier(get_namespace_name(get_func_namespace(r->refresh_function)),
 																 get_func_name(r->refresh_function)));
+	char	   *sorted_insert_sql = NULL;
 	int			i;
 
 	for (i = 0; i < dirty->count; i++)
@@ -371,7 +465,16 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			}
 			else
 				lakets_exec_args(delete_sql, 3, btypes, bvalues, nulls, SPI_OK_DELETE);
-			lakets_exec_args(insert_sql, 3, ttypes, tvalues, nulls, SPI_OK_INSERT);
+			/* many rows: into the index in its order, not at random pages */
+			if (nulls[2] == 'n' &&
+				spans_buckets(r, w->start, w->end, lakets_refresh_sorted_buckets))
+			{
+				if (sorted_insert_sql == NULL)
+					sorted_insert_sql = psprintf("%s%s", insert_sql, key_order_sql(r));
+				exec_insert(sorted_insert_sql, ttypes, tvalues, nulls);
+			}
+			else
+				exec_insert(insert_sql, ttypes, tvalues, nulls);
 		}
 	}
 }
@@ -735,18 +838,37 @@ lakets_invalidate_rollup_range(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(pieces->count);
 }
 
-/* SQL: lakets._rollup_watermark(p_name) -> timestamptz (-infinity when none) */
+/* The watermark a call site looked up, for the rest of its query. */
+typedef struct WatermarkCache
+{
+	char	   *name;
+	TimestampTz watermark;
+} WatermarkCache;
+
+/*
+ * SQL: lakets._rollup_watermark(p_name) -> timestamptz (-infinity when
+ * none). STABLE: looked up once per query and call site (the real-time
+ * view calls it in a condition evaluated for each row).
+ */
 PG_FUNCTION_INFO_V1(lakets_rollup_watermark);
 Datum
 lakets_rollup_watermark(PG_FUNCTION_ARGS)
 {
 	char	   *name = lakets_text_arg(fcinfo, 0, "p_name");
+	WatermarkCache *cache = fcinfo->flinfo->fn_extra;
 	Rollup	   *r;
 	TimestampTz wm;
 
+	if (cache != NULL && strcmp(cache->name, name) == 0)
+		PG_RETURN_TIMESTAMPTZ(cache->watermark);
 	SPI_connect();
 	r = catalog_get_rollup(name, false);
 	wm = r->has_watermark ? r->watermark : DT_NOBEGIN;
 	SPI_finish();
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(WatermarkCache));
+	cache->name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, name);
+	cache->watermark = wm;
 	PG_RETURN_TIMESTAMPTZ(wm);
 }

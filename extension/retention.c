@@ -36,14 +36,17 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "args.h"
@@ -108,6 +111,44 @@ action(Oid relid, const char *chunk_name, bool has_range, int64 start, int64 end
 	a->range_end = end;
 	a->action = what;
 	return a;
+}
+
+/*
+ * Set while retention_apply_isolated() makes its first attempt at a
+ * policy: the table's work then runs without subtransactions of its own
+ * (each subtransaction's commit walks every lock and every file to delete
+ * that the transaction holds so far, so their cost grows with the square
+ * of the tables done in one call). If anything fails, the policy's
+ * subtransaction rolls back and the policy is applied again with them.
+ */
+static bool retention_optimistic = false;
+
+/*
+ * The policies applied, for one update of their last_run_at at the end of
+ * the call (in_enforce_all: retention_enforce_all() does it for the
+ * retention_apply_isolated() calls it makes).
+ */
+static List *applied_ids = NIL;
+static bool in_enforce_all = false;
+
+static void
+flush_applied(void)
+{
+	List	   *ids = applied_ids;
+
+	applied_ids = NIL;
+	catalog_set_retention_ran(ids);
+}
+
+/* Whether a table has no page at all, read without a statement. */
+static bool
+relation_is_empty(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	bool		empty = RelationGetNumberOfBlocks(rel) == 0;
+
+	table_close(rel, AccessShareLock);
+	return empty;
 }
 
 /* Whether some reader still owes a recomputation over [start, end). */
@@ -205,6 +246,9 @@ delete_expired_default_work(void *arg)
 
 	if (!OidIsValid(default_relid))
 		return;
+	/* nothing there (the usual case): no statement to plan */
+	if (relation_is_empty(default_relid))
+		return;
 	where = psprintf("%s < %s", quote_identifier(w->ct->time_column),
 					 quote_literal_cstr(lakets_time_literal(w->before, w->ct->time_type)));
 	lakets_become_owner(parent_relid, &sw);
@@ -258,7 +302,12 @@ enforce_default(const ChronoTable *ct, List *readers, int64 cutoff, bool dry_run
 	w.before = lakets_bucket_start(cutoff, &ct->chunk_interval);
 	if (w.before <= INT64CONST(-63082281600000000))	/* before year 1: no row to delete */
 		return NULL;
-	if ((edata = lakets_run_isolated(delete_expired_default_work, &w)) != NULL)
+	if (retention_optimistic)
+	{
+		delete_expired_default_work(&w);
+		edata = NULL;
+	}
+	else if ((edata = lakets_run_isolated(delete_expired_default_work, &w)) != NULL)
 	{
 		w.result = edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "skipped_locked" : "error";
 		if (strcmp(w.result, "error") == 0)
@@ -275,21 +324,134 @@ enforce_default(const ChronoTable *ct, List *readers, int64 cutoff, bool dry_run
 	return a;
 }
 
+typedef struct BatchWork
+{
+	const ChronoTable *ct;
+	List	   *chunks;			/* the expired chunks */
+	List	   *readers;
+	bool		force;
+	const char **results;		/* one per chunk */
+	bool		owed;			/* a RollUp could not catch up: chunk by chunk */
+	bool		parent_locked;
+} BatchWork;
+
+/*
+ * Drop the expired chunks of one table in one go: the RollUps reading it
+ * caught up over all of them, the parent's lock taken once, the chunks no
+ * RollUp still owes dropped by one statement. Run as it is in the first
+ * attempt (see retention_optimistic), else in a subtransaction of its own,
+ * with drop_chunk_work() for each chunk when that fails.
+ */
+static void
+drop_chunks_batch_work(void *arg)
+{
+	BatchWork  *w = arg;
+	Oid			parent_relid = chunk_parent_relid(w->ct, false);
+	int64		start = PG_INT64_MAX,
+				end = PG_INT64_MIN;
+	List	   *droppable = NIL;
+	bool	   *dropped;
+	ListCell   *lc;
+	int			i = 0,
+				d = 0;
+	OwnerSwitch sw;
+
+	foreach(lc, w->chunks)
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		start = Min(start, chunk->start);
+		end = Max(end, chunk->end);
+	}
+	if (w->readers != NIL && catch_up_readers(w->readers, start, end) && !w->force)
+	{
+		w->owed = true;
+		return;
+	}
+	lakets_lock_relation(parent_relid, AccessExclusiveLock);
+	w->parent_locked = true;
+	foreach(lc, w->chunks)
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		if (!w->force && readers_pending(w->readers, chunk->start, chunk->end))
+			w->results[i] = "skipped_rollup_pending";
+		else
+			droppable = lappend(droppable, chunk);
+		i++;
+	}
+	dropped = palloc0(sizeof(bool) * (list_length(droppable) + 1));
+	lakets_become_owner(parent_relid, &sw);
+	chunk_drop_many(w->ct, droppable, dropped);
+	lakets_end_owner(&sw);
+	i = 0;
+	foreach(lc, w->chunks)
+	{
+		if (w->results[i] == NULL)
+			w->results[i] = dropped[d++] ? "dropped" : "skipped_not_a_partition";
+		i++;
+	}
+}
+
 static List *
 enforce_chronotable(const ChronoTable *ct, int64 cutoff, bool dry_run, bool force)
 {
 	List	   *result = NIL;
 	List	   *readers = catalog_rollups_of_source(ct->relid);
+	List	   *expired = NIL;
 	ListCell   *lc;
+	bool		batched = false;
 
 	foreach(lc, catalog_list_chunks_ext(ct->id, PG_INT64_MIN, cutoff, false))
+	{
+		ChunkMeta  *chunk = lfirst(lc);
+
+		if (!chunk->dropped && chunk->end <= cutoff)
+			expired = lappend(expired, chunk);
+	}
+	/* all at once; if that fails, chunk by chunk, so one bad chunk stops no other */
+	if (!dry_run && expired != NIL)
+	{
+		BatchWork	b = {ct, expired, readers, force,
+		palloc0(sizeof(char *) * list_length(expired)), false, false};
+		ErrorData  *edata = NULL;
+		int			i = 0;
+
+		if (retention_optimistic)
+			drop_chunks_batch_work(&b);
+		else
+			edata = lakets_run_isolated(drop_chunks_batch_work, &b);
+
+		if (edata == NULL && !b.owed)
+		{
+			foreach(lc, expired)
+			{
+				ChunkMeta  *chunk = lfirst(lc);
+
+				result = lappend(result, action(ct->relid, chunk->chunk_name, true,
+												chunk->start, chunk->end, b.results[i++]));
+			}
+			batched = true;
+		}
+		else if (edata != NULL && edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE &&
+				 !b.parent_locked)
+		{
+			foreach(lc, expired)
+			{
+				ChunkMeta  *chunk = lfirst(lc);
+
+				result = lappend(result, action(ct->relid, chunk->chunk_name, true,
+												chunk->start, chunk->end, "skipped_locked"));
+			}
+			batched = true;
+		}
+	}
+	foreach(lc, batched ? NIL : expired)
 	{
 		ChunkMeta  *chunk = lfirst(lc);
 		ChunkWork	w = {ct, chunk, readers, force, NULL};
 		ErrorData  *edata = NULL;
 
-		if (chunk->dropped || chunk->end > cutoff)
-			continue;
 		if (dry_run)
 		{
 			w.result = readers_pending(readers, chunk->start, chunk->end) ?
@@ -410,7 +572,7 @@ retention_apply(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 	else
 		actions = enforce_rollup(r, cutoff_of(p), dry_run, force);
 	if (!dry_run)
-		catalog_set_retention_ran(p->id);
+		applied_ids = lappend_int(applied_ids, p->id);
 	return actions;
 }
 
@@ -439,11 +601,36 @@ List *
 retention_apply_isolated(const RetentionPolicy *p, bool dry_run, bool force, bool all)
 {
 	ApplyWork	w = {p, dry_run, force, all, NIL};
-	ErrorData  *edata = lakets_run_isolated(apply_work, &w);
+	ErrorData  *volatile edata = NULL;
 	RetentionAction *a;
+	List	   *before;
 
+	if (!in_enforce_all)
+		applied_ids = NIL;
+	before = applied_ids;
+	retention_optimistic = !dry_run;
+	PG_TRY();
+	{
+		edata = lakets_run_isolated(apply_work, &w);
+	}
+	PG_FINALLY();
+	{
+		retention_optimistic = false;
+	}
+	PG_END_TRY();
+	/* again, each step in a subtransaction of its own: what fails is told */
+	if (edata != NULL && !dry_run)
+	{
+		applied_ids = before;
+		edata = lakets_run_isolated(apply_work, &w);
+	}
 	if (edata == NULL)
+	{
+		if (!in_enforce_all)
+			flush_applied();
 		return w.actions;
+	}
+	applied_ids = before;
 	lakets_warn_isolated(edata, psprintf("could not apply the retention policy of %s",
 										 catalog_relation_name(p->relid)));
 	a = action(p->relid, NULL, false, 0, 0, "error");
@@ -514,9 +701,28 @@ retention_policies(Oid relid)
 	return catalog_list_retention();
 }
 
+typedef struct AllWork
+{
+	List	   *policies;
+	bool		force;
+	List	   *actions;
+} AllWork;
+
+static void
+apply_all_work(void *arg)
+{
+	AllWork    *w = arg;
+	ListCell   *lc;
+
+	foreach(lc, w->policies)
+		w->actions = list_concat(w->actions, retention_apply(lfirst(lc), false, w->force, true));
+}
+
 /*
  * Every policy (or the one of schema_name.table_name), in one transaction:
- * every refresh first, then the drops (see retention_catch_up()).
+ * every refresh first, then the drops (see retention_catch_up()). All the
+ * tables are first tried in one subtransaction, with none of their own;
+ * if anything fails, each policy is applied again in its own.
  */
 List *
 retention_enforce_all(bool dry_run, bool force, Oid relid)
@@ -525,15 +731,48 @@ retention_enforce_all(bool dry_run, bool force, Oid relid)
 	List	   *policies = retention_policies(relid);
 	ListCell   *lc;
 
+	applied_ids = NIL;
 	if (!dry_run)
 		foreach(lc, policies)
 			if (retention_owned(lfirst(lc)))
 				retention_catch_up(lfirst(lc));
-	foreach(lc, policies)
-		result = list_concat(result,
-							 OidIsValid(relid) ?
-							 retention_apply(lfirst(lc), dry_run, force, false) :
-							 retention_apply_isolated(lfirst(lc), dry_run, force, true));
+	if (!dry_run && !OidIsValid(relid) && policies != NIL)
+	{
+		AllWork		w = {policies, force, NIL};
+		ErrorData  *volatile edata = NULL;
+
+		retention_optimistic = true;
+		PG_TRY();
+		{
+			edata = lakets_run_isolated(apply_all_work, &w);
+		}
+		PG_FINALLY();
+		{
+			retention_optimistic = false;
+		}
+		PG_END_TRY();
+		if (edata == NULL)
+		{
+			flush_applied();
+			return w.actions;
+		}
+		applied_ids = NIL;
+	}
+	in_enforce_all = true;
+	PG_TRY();
+	{
+		foreach(lc, policies)
+			result = list_concat(result,
+								 OidIsValid(relid) ?
+								 retention_apply(lfirst(lc), dry_run, force, false) :
+								 retention_apply_isolated(lfirst(lc), dry_run, force, true));
+	}
+	PG_FINALLY();
+	{
+		in_enforce_all = false;
+	}
+	PG_END_TRY();
+	flush_applied();
 	return result;
 }
 

@@ -38,6 +38,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/analyze.h"
+#include "parser/parse_func.h"
 #include "parser/parsetree.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -416,6 +417,86 @@ rollup_query_find_bucket(RollupQuery *rq, const char *time_column)
 	check_immutable(q, bucket_tle);
 }
 
+typedef struct WatermarkCall
+{
+	Oid			funcid;			/* lakets._rollup_watermark(text) */
+	const char *rollup_name;
+	bool		found;			/* a call of it for rollup_name */
+	bool		other;			/* anything but constants and such calls */
+} WatermarkCall;
+
+static bool
+watermark_call_walker(Node *node, WatermarkCall *w)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == w->funcid)
+	{
+		Node	   *arg = linitial(((FuncExpr *) node)->args);
+
+		if (IsA(arg, Const) && !((Const *) arg)->constisnull &&
+			strcmp(TextDatumGetCString(((Const *) arg)->constvalue), w->rollup_name) == 0)
+			w->found = true;
+		else
+			w->other = true;
+		return false;
+	}
+	if (IsA(node, Var) || IsA(node, Param) || IsA(node, SubLink) || IsA(node, Aggref))
+		w->other = true;
+	return expression_tree_walker(node, watermark_call_walker, (void *) w);
+}
+
+/* "t > lakets._rollup_watermark('name')" (or >=), t the time column. */
+static bool
+is_watermark_bound(Node *node, AttrNumber attnum, Oid funcid, const char *rollup_name)
+{
+	OpExpr	   *op;
+	Node	   *left;
+	char	   *opname;
+	WatermarkCall w = {funcid, rollup_name, false, false};
+
+	if (!IsA(node, OpExpr) || list_length(((OpExpr *) node)->args) != 2)
+		return false;
+	op = (OpExpr *) node;
+	opname = get_opname(op->opno);
+	if (opname == NULL || (strcmp(opname, ">") != 0 && strcmp(opname, ">=") != 0))
+		return false;
+	left = strip_implicit_coercions(linitial(op->args));
+	if (!IsA(left, Var) || ((Var *) left)->varattno != attnum ||
+		((Var *) left)->varlevelsup != 0)
+		return false;
+	(void) watermark_call_walker(lsecond(op->args), &w);
+	return w.found && !w.other;
+}
+
+/*
+ * The LakeTS toolkit's real-time views bound their raw query by hand with
+ * "WHERE t > lakets._rollup_watermark('name')". lakets adds that bound to
+ * the live part itself (rollup_query_live_sql()), so such a top-level
+ * condition on this RollUp's watermark is dropped; any other use of the
+ * watermark stays, and is refused as not immutable.
+ */
+void
+rollup_query_drop_watermark_bound(RollupQuery *rq, const char *time_column,
+								  const char *rollup_name)
+{
+	Query	   *q = rq->query;
+	AttrNumber	attnum = get_attnum(rq->source_relid, time_column);
+	Oid			argtypes[1] = {TEXTOID};
+	Oid			funcid = LookupFuncName(list_make2(makeString("lakets"),
+												   makeString("_rollup_watermark")),
+										1, argtypes, true);
+	List	   *kept = NIL;
+	ListCell   *lc;
+
+	if (q->jointree->quals == NULL || !OidIsValid(funcid))
+		return;
+	foreach(lc, make_ands_implicit((Expr *) q->jointree->quals))
+		if (!is_watermark_bound(lfirst(lc), attnum, funcid, rollup_name))
+			kept = lappend(kept, lfirst(lc));
+	q->jointree->quals = kept == NIL ? NULL : (Node *) make_ands_explicit(kept);
+}
+
 /*
  * Deparse so that the text means the same in any session: an empty
  * search_path qualifies every name, and constants are written the way
@@ -483,13 +564,15 @@ rollup_query_window_sql(const RollupQuery *rq)
 }
 
 /*
- * The watermark of a RollUp as an expression of type typid; a sub-select,
- * so that it is evaluated once per query rather than once per row.
+ * The watermark of a RollUp as an expression of type typid: a call of the
+ * STABLE lakets._rollup_watermark(), which the planner evaluates to
+ * estimate rows and prune chunks (a sub-select would be an unknown value
+ * to it), and which looks the watermark up once per query and call site.
  */
 char *
 rollup_query_watermark_expr(const char *rollup_name, Oid typid)
 {
-	char	   *wm = psprintf("(SELECT lakets._rollup_watermark(%s))", quote_literal_cstr(rollup_name));
+	char	   *wm = psprintf("lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
 
 	if (typid == TIMESTAMPOID)
 		return psprintf("(%s AT TIME ZONE 'UTC')", wm);

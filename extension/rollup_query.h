@@ -30,6 +30,8 @@ typedef struct RollupQuery
 
 extern RollupQuery *rollup_query_parse(const char *sql);
 extern void rollup_query_find_bucket(RollupQuery *rq, const char *time_column);
+extern void rollup_query_drop_watermark_bound(RollupQuery *rq, const char *time_column,
+											  const char *rollup_name);
 extern char *rollup_query_sql(const RollupQuery *rq);
 extern char *rollup_query_window_sql(const RollupQuery *rq);
 extern char *rollup_query_live_sql(const RollupQuery *rq, const char *rollup_name);

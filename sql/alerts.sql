@@ -96,6 +96,17 @@ SELECT dead_key, last_seen FROM lakets.alert_deadman('day', 'dev_day', 'dev', '1
 -- bad input
 SELECT * FROM lakets.alert_deadman('x', 'host_cpu', 'host', '1 hour');
 SELECT * FROM lakets.alert_deadman('x', 'host_cpu', 'ctid', '1 hour');
+-- not even an identifier: the toolkit's class (raise_exception), caught as it catches it
+DO $$ BEGIN
+	PERFORM lakets.alert_deadman('x', 'host_cpu', 'Host; DROP TABLE host_cpu;--', '1 hour');
+EXCEPTION WHEN raise_exception THEN
+	RAISE NOTICE 'refused: %', SQLERRM;
+END $$;
+DO $$ BEGIN
+	PERFORM lakets.alert_deadman('x', 'host_cpu', 'no_such_column', '1 hour');
+EXCEPTION WHEN undefined_column THEN
+	RAISE NOTICE 'refused: %', SQLERRM;
+END $$;
 SELECT * FROM lakets.alert_deadman('x', 'alert_secret', 'v', '1 hour');
 SELECT * FROM lakets.alert_deadman('x', 'no_such', 'v', '1 hour');
 SELECT * FROM lakets.alert_deadman('x', 'host_cpu', 'Host', '-1 hour');

@@ -32,6 +32,11 @@ SELECT lakets.ingest_batch('ib', '[{"time": "2026-03-25T19:00:00Z", "host": "oth
 
 -- bad input: nothing is inserted, and the error names the element
 SELECT lakets.ingest_batch('ib', '{"not": "array"}');
+DO $$ BEGIN
+	PERFORM lakets.ingest_batch('ib', '{"not": "array"}');
+EXCEPTION WHEN raise_exception THEN
+	RAISE WARNING 'refused with the toolkit''s class: %', SQLERRM;
+END $$;
 SELECT lakets.ingest_batch('ib', '42');
 SELECT lakets.ingest_batch('ib', NULL);
 SELECT lakets.ingest_batch('ib', '[

@@ -43,6 +43,7 @@ FROM lakets.job_history ORDER BY id;
 -- its chunk went, the expired chunks are tombstones
 SELECT count(*) AS active_chunks FROM lakets.show_chunks('app_events') WHERE status = 'active';
 SELECT count(*) AS dropped_chunks FROM lakets.show_chunks('app_events', p_include_dropped => true) WHERE status = 'dropped';
+SELECT table_name, last_run_at IS NOT NULL AS ran FROM lakets.show_retention_policy() ORDER BY 1;
 SELECT bucket, kind, n FROM _rollup_app_daily ORDER BY 1, 2;
 SELECT count(*) FILTER (WHERE c.relowner <> 'lakets_regress_app'::regrole) AS chunks_not_owned_by_app
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'app_events'::regclass;

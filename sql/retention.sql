@@ -92,6 +92,25 @@ SELECT count(*) AS rows_for_nobody FROM lakets.enforce_retention();
 RESET ROLE;
 DROP ROLE lakets_regress_nobody;
 
+-- one chunk that cannot be dropped (a view reads it) stops neither the other
+-- chunks of its table nor the other tables: the first attempt, all tables
+-- at once, fails; then each table, then each chunk, on its own
+CREATE TABLE ret_a (ts timestamptz NOT NULL, v int);
+CREATE TABLE ret_b (ts timestamptz NOT NULL, v int);
+SELECT lakets.create_chronotable(t, 'ts', '1 day') > 0 AS converted FROM unnest(ARRAY['ret_a', 'ret_b']) t;
+SELECT lakets._ensure_partitions(lakets._chronotable_id(t), 0, 0, '2021-02-01', '2021-02-04')
+FROM unnest(ARRAY['ret_a', 'ret_b']) t;
+INSERT INTO ret_a SELECT '2021-02-01'::timestamptz + i * interval '1 hour', i FROM generate_series(0, 71) i;
+INSERT INTO ret_b SELECT '2021-02-01'::timestamptz + i * interval '1 hour', i FROM generate_series(0, 71) i;
+SELECT lakets.add_retention_policy(t, '1 year') > 0 AS added FROM unnest(ARRAY['ret_a', 'ret_b']) t;
+SELECT chunk_name AS held FROM lakets.show_chunks('ret_a') WHERE range_start = '2021-02-02' \gset
+CREATE VIEW ret_a_view AS SELECT * FROM :held;
+SELECT table_name, chunk_name, action FROM lakets.enforce_retention() WHERE table_name LIKE 'public.ret_%' ORDER BY 1, 2;
+SELECT count(*) AS rows_left_a, (SELECT count(*) FROM ret_b) AS rows_left_b FROM ret_a;
+DROP VIEW ret_a_view;
+SELECT table_name, chunk_name, action FROM lakets.enforce_retention() WHERE table_name LIKE 'public.ret_%' ORDER BY 1, 2;
+SELECT lakets.drop_chronotable(t) FROM unnest(ARRAY['ret_a', 'ret_b']) t;
+
 -- dropping the ChronoTable removes its policies
 SELECT lakets.drop_chronotable('sensor');
 SELECT count(*) AS policies_left FROM lakets._retention_policy;

@@ -98,8 +98,22 @@ COMMIT;
 BEGIN;
 INSERT INTO metrics VALUES ('2021-03-04 04:04:04+00', 0, 1000);
 ROLLBACK;
--- one row per range, at most 32 per source and transaction (not one per row)
-SELECT count(*) AS log_rows FROM lakets._source_invalidation_log;
+-- one row per range, at most 128 per source and transaction (not one per row)
+SELECT count(*) AS log_rows_before FROM lakets._source_invalidation_log \gset
+SELECT :log_rows_before AS log_rows;
+-- 300 rows at scattered minutes in one transaction: the closest ranges
+-- merge beyond 128, every row still covered
+CREATE TEMP TABLE scattered AS
+SELECT '2021-03-02 00:00+00'::timestamptz + (i * 17 % 4000) * interval '1 minute' + interval '30 seconds' AS ts
+FROM generate_series(1, 300) i;
+BEGIN;
+INSERT INTO metrics SELECT ts, 7, -7777 FROM scattered;
+DELETE FROM metrics WHERE value = -7777;
+COMMIT;
+SELECT count(*) - :log_rows_before AS added_log_rows,
+       (SELECT bool_and(EXISTS (SELECT 1 FROM lakets._source_invalidation_log l
+                                WHERE s.ts >= l.range_start AND s.ts < l.range_end)) FROM scattered s) AS all_covered
+FROM lakets._source_invalidation_log;
 SELECT name, pending_ranges > 0 AS pending FROM lakets.show_rollups();
 SELECT * FROM rollups_match();
 SELECT rollup_name, refreshed, refresh_ms >= 0 AS timed FROM lakets.refresh_rollup_cascade() ORDER BY rollup_name;
@@ -156,6 +170,25 @@ DELETE FROM metrics WHERE value > 99;
 SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade();
 SELECT * FROM rollups_match();
 
+-- a wide refresh writes in key order with more memory; the session's own
+-- work_mem is untouched afterwards, and the result is the same
+SET work_mem = '1MB';
+SET lakets.refresh_sorted_buckets = 0;
+SET lakets.refresh_work_mem = '8MB';
+SELECT lakets.invalidate_rollup_range('m_1min', '-infinity', 'infinity') AS ranges;
+SELECT rollup_name, refreshed FROM lakets.refresh_rollup_cascade('m_1min', true);
+SHOW work_mem;
+SELECT * FROM rollups_match();
+SET lakets.refresh_work_mem = 0;
+SET lakets.refresh_sorted_buckets = 100000000;
+SELECT lakets.invalidate_rollup_range('m_1h', '-infinity', 'infinity') AS ranges;
+SELECT lakets.refresh_rollup('m_1h') AS refreshed;
+SELECT * FROM rollups_match();
+SET lakets.refresh_work_mem = -1;
+RESET lakets.refresh_work_mem;
+RESET lakets.refresh_sorted_buckets;
+RESET work_mem;
+
 -- changes made in the refreshing transaction itself are seen
 BEGIN;
 INSERT INTO metrics VALUES ('2021-03-07 01:00+00', 9, 1);
@@ -177,6 +210,16 @@ DEALLOCATE refresh_window;
 -- the real-time view: materialized buckets below the watermark, live above
 SELECT lakets._rollup_watermark('m_1min') AS watermark;
 SELECT lakets._rollup_watermark('no_such_rollup');
+-- one call site, several RollUps: each its own watermark (cached per name)
+SELECT name, lakets._rollup_watermark(name) IS NOT DISTINCT FROM coalesce(watermark, '-infinity') AS own_watermark
+FROM lakets._rollup_registry ORDER BY name;
+-- the view bounds its parts with a call the planner can evaluate (no
+-- sub-plan): it prunes the live part's chunks when the query starts
+CREATE FUNCTION plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql
+AS $$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
+SELECT count(*) FILTER (WHERE l ~ 'InitPlan|SubPlan') AS subplans
+FROM plan_lines('SELECT * FROM _rollup_rt_m_1min') AS l;
+DROP FUNCTION plan_lines(text);
 INSERT INTO metrics VALUES ('2021-03-07 23:59:30+00', 1, 11);
 SELECT (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current,
        (SELECT count(*) FROM _rollup_m_1min) < (SELECT count(*) FROM _rollup_rt_m_1min) AS table_is_behind;
@@ -186,6 +229,15 @@ SELECT lakets.create_rollup_view('m_1min');
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS b, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics GROUP BY 1, 2$$);
 SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', bucket) AS bucket, count(*) FROM _rollup_m_1h GROUP BY 1$$);
+-- the toolkit's raw query bounds itself by the watermark: lakets adds that
+-- bound to the live part anyway, so the condition is dropped (others stay)
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts > lakets._rollup_watermark('m_1min') AND device >= 0 GROUP BY 1, 2$$);
+SELECT pg_get_viewdef('_rollup_rt_m_1min') ~ 'device >= 0' AS other_condition_kept,
+       (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current;
+-- the watermark of another RollUp, or used otherwise, is refused
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts > lakets._rollup_watermark('m_1h') GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, device, count(*) AS n, sum(value) AS total, min(value) AS lo, max(value) AS hi FROM metrics WHERE ts < lakets._rollup_watermark('m_1min') GROUP BY 1, 2$$);
+SELECT lakets.create_rollup_view('m_1min');
 
 -- invalidate_rollup_range, refresh lag, switching invalidation off
 SELECT lakets.invalidate_rollup_range('m_1h', '2021-03-02 00:00+00', '2021-03-02 05:00+00') AS ranges;

@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts of test/bench (sourced, not run: run.sh
 # runs the *.sh files). Before sourcing, a script sets $bench (its name, for
-# messages), $db and $work.
+# messages) and $db, and $work before its first run_checked (server_workdir
+# makes one the server can write to).
 
 fail() {
 	echo "$bench: error: $*" >&2
@@ -23,4 +24,27 @@ run_checked() {
 		fail "a statement reported a problem (above)"
 	fi
 	rm -f "$log"
+}
+
+# A work directory the server can write too (COPY files): as root, the
+# server runs as "postgres". Prints its path.
+server_workdir() { # name
+	local dir=${LAKETS_TMP:-/tmp}/bench-$1.$$
+	mkdir -p "$dir"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$dir"
+		if ! runuser -u postgres -- test -w "$dir"; then
+			rmdir "$dir"
+			dir=$(mktemp -d "/tmp/lakets-bench-$1.XXXXXX")
+			chown postgres: "$dir"
+		fi
+	fi
+	echo "$dir"
+}
+
+# One timed statement, its own transaction, timed inside the server
+# (bench.start() and bench.stop(): the commit included), a CHECKPOINT first.
+timed() { # test system rep sql
+	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
+		"$4" "$1" "$2" "$3"
 }

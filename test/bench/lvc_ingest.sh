@@ -36,26 +36,13 @@ days=30
 start='2026-10-01 00:00+00'
 db=lakets_bench_lvc
 
-work=${LAKETS_TMP:-/tmp}/bench-lvc.$$
-mkdir -p "$work"
-if [ "$(id -u)" -eq 0 ]; then
-	chown postgres: "$work"
-	if ! runuser -u postgres -- test -w "$work"; then
-		rmdir "$work"
-		work=$(mktemp -d /tmp/lakets-bench-lvc.XXXXXX)
-		chown postgres: "$work"
-	fi
-fi
 bench=lvc_ingest
 # shellcheck source=test/bench/common.bash
 . "$here/common.bash"
+# the data file is read and written by the server
+work=$(server_workdir lvc)
 trap 'rm -rf "$work"' EXIT
 data=$work/metrics.tsv
-
-timed() { # test system rep sql
-	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
-		"$4" "$1" "$2" "$3"
-}
 
 echo "lvc_ingest: $rows rows, $keys keys; batch of $batch; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \

@@ -10,9 +10,9 @@
 --   public.pt_001 ... pt_<:ntables>  the same as plain partitioned tables,
 --                    for the plain-SQL floor (bench.drop_plain());
 --   public.live      a ChronoTable with a '1 year' policy that pgbench
---                    inserts into. Policies are applied in (schema, table)
---                    order, so its chunks are the first enforce_retention()
---                    drops: the worst place for a table receiving inserts
+--                    inserts into. Policies are applied in the order they
+--                    were added, live's first, so its chunks are the first
+--                    enforce_retention() drops: the worst place for a table receiving inserts
 --                    (its ACCESS EXCLUSIVE lock is then held for the whole
 --                    call, until the commit).
 -- Expired chunks ("a few rows" each) are added later, by
@@ -78,8 +78,13 @@ DECLARE
 	n		integer;
 BEGIN
 	FOREACH t IN ARRAY p_tables LOOP
+		-- lakets never creates a chunk its policy would drop: the expired
+		-- chunks are made while the policy keeps everything (altered, not
+		-- removed: the policies keep their ids, so their order)
+		PERFORM lakets.alter_retention_policy(t, '1000 years');
 		n := lakets._ensure_partitions(lakets._chronotable_id(t), 0, 0,
 									   p_from, p_from + p_days * interval '1 day');
+		PERFORM lakets.alter_retention_policy(t, '1 year');
 		IF n <> p_days THEN
 			RAISE EXCEPTION 'check failed: _ensure_partitions(%) created % chunks, expected %', t, n, p_days;
 		END IF;
@@ -307,13 +312,19 @@ BEGIN
 END
 $$;
 
+-- live first: policies are applied in the order they were added
+CREATE TABLE public.live (ts timestamptz NOT NULL, device integer NOT NULL, value double precision);
+CREATE INDEX ON public.live (device, ts);
+SELECT lakets.create_chronotable('live', 'ts', '1 day');
+SELECT lakets.add_retention_policy('live', '1 year');
+
 -- The ChronoTables. Each statement \gexec runs is a transaction of its own.
 SELECT format('CREATE TABLE public.rt_%s (ts timestamptz NOT NULL, device integer NOT NULL, value double precision)', n),
 	   format('CREATE INDEX ON public.rt_%s (device, ts)', n),
 	   format($q$SELECT lakets.create_chronotable('rt_%s', 'ts', '1 day')$q$, n),
 	   format('INSERT INTO public.rt_%s SELECT * FROM bench.today_rows()', n),
 	   format($q$SELECT lakets.add_retention_policy('rt_%s', '1 year')$q$, n)
-FROM generate_series(1, :ntables) AS i, lpad(i::text, 3, '0') AS n
+FROM generate_series(1, :ntables) AS i, lpad(i::text, greatest(3, length('' || :ntables)), '0') AS n
 \gexec
 
 -- The plain tables: the same partitions (yesterday, today, 3 days ahead,
@@ -327,13 +338,8 @@ SELECT format('CREATE TABLE public.pt_%s (ts timestamptz NOT NULL, device intege
 							 date_trunc('day', now() AT TIME ZONE 'UTC') + interval '3 days',
 							 interval '1 day') AS d),
 	   format('INSERT INTO public.pt_%s SELECT * FROM bench.today_rows()', n)
-FROM generate_series(1, :ntables) AS i, lpad(i::text, 3, '0') AS n
+FROM generate_series(1, :ntables) AS i, lpad(i::text, greatest(3, length('' || :ntables)), '0') AS n
 \gexec
-
-CREATE TABLE public.live (ts timestamptz NOT NULL, device integer NOT NULL, value double precision);
-CREATE INDEX ON public.live (device, ts);
-SELECT lakets.create_chronotable('live', 'ts', '1 day');
-SELECT lakets.add_retention_policy('live', '1 year');
 
 -- The window of every ChronoTable as set up, for the checks.
 CREATE TABLE bench.window_chunks AS

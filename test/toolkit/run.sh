@@ -27,7 +27,8 @@ passed=0 failed=0
 for file in "$LAKETS_TOOLKIT"/tests/test_*.sql; do
 	name=$(basename "$file" .sql)
 	# the blocks the file has: the distinct "T<n> PASSED" labels it raises
-	mapfile -t blocks < <(grep -oE "T[0-9]+[a-z]? PASSED" "$file" | sort -u)
+	# (some files say "TEST <n> PASSED")
+	mapfile -t blocks < <(grep -oE "\b(T|TEST )[0-9]+[a-z]? PASSED" "$file" | sort -u)
 	[ "${#blocks[@]}" -eq 0 ] && continue
 	dropdb --if-exists "$db" >/dev/null 2>&1
 	createdb "$db" || exit 1
