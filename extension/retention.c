@@ -727,7 +727,8 @@ apply_all_work(void *arg)
 List *
 retention_enforce_all(bool dry_run, bool force, Oid relid)
 {
-	List	   *result = NIL;
+	/* set inside PG_TRY: volatile (gcc 14 warns, -Werror=clobbered) */
+	List	   *volatile result = NIL;
 	List	   *policies = retention_policies(relid);
 	ListCell   *lc;
 
