@@ -140,14 +140,21 @@ flush_applied(void)
 	catalog_set_retention_ran(ids);
 }
 
-/* Whether a table has no page at all, read without a statement. */
+/*
+ * Whether a table has no page at all, read without a statement; false when
+ * its lock is not free at once (never queued behind DDL).
+ */
 static bool
 relation_is_empty(Oid relid)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	bool		empty = RelationGetNumberOfBlocks(rel) == 0;
+	Relation	rel;
+	bool		empty;
 
-	table_close(rel, AccessShareLock);
+	if (!lakets_try_lock_relation(relid, AccessShareLock))
+		return false;
+	rel = table_open(relid, NoLock);
+	empty = RelationGetNumberOfBlocks(rel) == 0;
+	table_close(rel, NoLock);
 	return empty;
 }
 

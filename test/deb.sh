@@ -26,17 +26,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/matrix.sh"
 cd "$top"
 out=$top/.tmp/deb
-passed=0 failed=0
-
-check() {
-	if [ "$2" = "$3" ]; then
-		echo "ok - $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $1: expected '$2', got '$3'"
-		failed=$((failed + 1))
-	fi
-}
+# check() and the counts
+# shellcheck source=test/lib.sh
+. "$top/test/lib.sh"
 
 host_suite() {
 	. /etc/os-release && echo "$VERSION_CODENAME"
