@@ -28,7 +28,7 @@ REGRESS = setup timebucket chronotable convert ensure chunks rollup retention ma
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
-	maintain_commits_per_table move_vs_move
+	maintain_commits_per_table move_vs_move tail_vs_refresh
 
 PG_CPPFLAGS = -I$(srcdir)/extension
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -32,6 +32,7 @@
 
 #include "catalog.h"
 #include "spi_exec.h"
+#include "tail.h"
 
 #define CHRONOTABLE_COLUMNS \
 	"id, relid, time_column, time_type, chunk_interval, past_count, future_count, " \
@@ -775,16 +776,29 @@ catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 void
 catalog_move_source_invalidations(Oid source_relid)
 {
-	registry_write1("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
-					" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-					"  SELECT ctid FROM lakets._source_invalidation_log"
-					"  WHERE source_relid OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED))"
-					" RETURNING range_start, range_end)"
-					" INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
-					" SELECT r.id, m.range_start, m.range_end FROM moved m"
-					" JOIN lakets._rollup_registry r ON r.source_relid = $1"
-					" AND r.invalidation_enabled",
-					REGCLASSOID, ObjectIdGetDatum(source_relid), SPI_OK_INSERT);
+	Oid			types[2] = {REGCLASSOID, TIDARRAYOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	ArrayType  *tails = tail_claim(source_relid);
+
+	/* tail entries only once the transactions relying on them are done */
+	values[0] = ObjectIdGetDatum(source_relid);
+	values[1] = PointerGetDatum(tails);
+	if (tails == NULL)
+		nulls[1] = 'n';
+	registry_write("WITH moved AS (DELETE FROM lakets._source_invalidation_log"
+				   " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+				   "  SELECT ctid FROM lakets._source_invalidation_log"
+				   "  WHERE source_relid OPERATOR(pg_catalog.=) $1"
+				   "  AND (range_end OPERATOR(pg_catalog.<>) 'infinity'::pg_catalog.timestamptz"
+				   "   OR ctid OPERATOR(pg_catalog.=) ANY ($2))"
+				   "  FOR UPDATE SKIP LOCKED))"
+				   " RETURNING range_start, range_end)"
+				   " INSERT INTO lakets._rollup_invalidation_log (rollup_id, range_start, range_end)"
+				   " SELECT r.id, m.range_start, m.range_end FROM moved m"
+				   " JOIN lakets._rollup_registry r ON r.source_relid = $1"
+				   " AND r.invalidation_enabled",
+				   2, types, values, nulls, SPI_OK_INSERT);
 }
 
 /*

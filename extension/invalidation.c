@@ -48,8 +48,10 @@
 
 #include "catalog.h"
 #include "invalidation.h"
+#include "lakets.h"
 #include "rangeset.h"
 #include "spi_exec.h"
+#include "tail.h"
 #include "timebucket.h"
 
 #define MAX_RANGES 128
@@ -77,6 +79,7 @@ typedef struct FlushedRanges
 
 static MemoryContext inval_cxt = NULL;
 static bool suppressed = false;
+static bool preparing = false;
 static HTAB *sources = NULL;
 static List *flushed = NIL;
 static bool callback_registered = false;
@@ -88,6 +91,7 @@ forget_state(void)
 	inval_cxt = NULL;
 	sources = NULL;
 	flushed = NIL;
+	preparing = false;
 }
 
 static void
@@ -96,8 +100,13 @@ xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PRE_PREPARE:
 			invalidation_flush();
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* a prepared transaction may wait long: it relies on no tail entry */
+			preparing = true;
+			invalidation_flush();
+			preparing = false;
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
@@ -342,6 +351,46 @@ lakets_invalidation_trigger(PG_FUNCTION_ARGS)
 }
 
 /*
+ * What a flush writes of a source's ranges (tail.c): those ending before
+ * the tail window in full; of the recent ones, nothing for those a
+ * committed tail entry covers, and for the others one tail entry from the
+ * earliest of their starts.
+ */
+static RangeSet *
+ranges_to_log(SourceRanges *s)
+{
+	int64		recent;
+	int64		tail;
+	int64		from = DT_NOEND;
+	RangeSet   *log;
+	int			i;
+
+	if (lakets_invalidation_tail_window_s < 0 || preparing)
+		return s->ranges;
+	recent = GetCurrentTransactionStartTimestamp() -
+		(int64) lakets_invalidation_tail_window_s * USECS_PER_SEC;
+	for (i = 0; i < s->ranges->count; i++)
+		if (s->ranges->ranges[i].end > recent)
+			break;
+	if (i == s->ranges->count)
+		return s->ranges;
+	tail = tail_usable_start(s->relid);
+	log = rangeset_create();
+	for (i = 0; i < s->ranges->count; i++)
+	{
+		TimeRange  *r = &s->ranges->ranges[i];
+
+		if (r->end <= recent)
+			rangeset_add(log, r->start, r->end);
+		else if (r->start < tail)
+			from = Min(from, r->start);
+	}
+	if (from != DT_NOEND)
+		rangeset_add(log, from, DT_NOEND);
+	return log;
+}
+
+/*
  * Write the ranges gathered so far to the source invalidation log and
  * start afresh. Runs at pre-commit, and before a refresh so that it sees
  * the changes of its own transaction.
@@ -370,8 +419,13 @@ invalidation_flush(void)
 		/* a source dropped in this transaction needs nothing any more */
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s->relid)))
 		{
-			catalog_log_source_invalidations(s->relid, s->ranges);
-			logged = true;
+			RangeSet   *log = ranges_to_log(s);
+
+			if (log->count > 0)
+			{
+				catalog_log_source_invalidations(s->relid, log);
+				logged = true;
+			}
 			if (GetCurrentTransactionNestLevel() > 1)
 			{
 				MemoryContext old = MemoryContextSwitchTo(inval_cxt);

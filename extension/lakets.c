@@ -21,6 +21,7 @@ PG_MODULE_MAGIC;
 int			lakets_lock_timeout_ms = 1000;
 int			lakets_refresh_work_mem_kb = 65536;
 int			lakets_refresh_sorted_buckets = 2000;
+int			lakets_invalidation_tail_window_s = 600;
 
 void		_PG_init(void);
 
@@ -56,6 +57,18 @@ _PG_init(void)
 							&lakets_refresh_sorted_buckets,
 							2000, 0, INT_MAX,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("lakets.invalidation_tail_window",
+							"Changes this recent share one tail entry in a RollUp source's log.",
+							"A committing transaction's changes to rows dated within this "
+							"window before its start, or later, are covered by one entry "
+							"[start, infinity) of the source's invalidation log, which the "
+							"transactions after it reuse instead of logging a row each; the "
+							"next refresh recomputes from that start. -1 logs every change "
+							"of every transaction.",
+							&lakets_invalidation_tail_window_s,
+							600, -1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("lakets");
 }

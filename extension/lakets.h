@@ -14,4 +14,7 @@ extern int	lakets_refresh_work_mem_kb;
 /* lakets.refresh_sorted_buckets: windows this wide are written in key order. */
 extern int	lakets_refresh_sorted_buckets;
 
+/* lakets.invalidation_tail_window: changes this recent share a tail entry (s). */
+extern int	lakets_invalidation_tail_window_s;
+
 #endif							/* LAKETS_H */

@@ -48,6 +48,8 @@ SELECT lakets.create_rollup('c2_5m', $$SELECT lakets.time_bucket('5 minutes', ts
 	count(*) AS n, max(value) AS hi FROM c2 GROUP BY 1, 2$$, '5 minutes');
 SELECT lakets.create_rollup('c2_1h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket,
 	count(*) AS n, max(value) AS hi FROM c2 GROUP BY 1$$, '1 hour');
+-- the steady state of a table whose maintenance runs: refreshed once
+SELECT lakets.refresh_rollup_cascade();
 SQL
 for t in c0 c1 c2; do
 	echo "INSERT INTO $t VALUES (now() - random() * interval '10 minutes', (random() * 99)::int, random());" \

@@ -1,0 +1,217 @@
+/*
+ * tail.c
+ *	  Tail entries: one row of a source's invalidation log covers the recent
+ *	  changes of many transactions, instead of a row per commit.
+ *
+ * Most ingest writes rows dated near now(). Logging a range for each such
+ * transaction costs a heap and an index insert (and their WAL) at every
+ * commit. A tail entry is a logged range [start, infinity). A committing
+ * transaction whose ranges reach into the last lakets.invalidation_tail_window
+ * (its recent ranges) writes nothing for those that start at or after a
+ * committed tail entry of the source; for the others it writes one tail
+ * entry from the earliest of their starts, which the transactions after it
+ * then reuse. A tail entry is moved to every RollUp's log like any range
+ * and makes the next refresh recompute from its start on. An idle source
+ * logs nothing, so its refreshes still find nothing to do.
+ *
+ * The danger is a transaction relying on a tail entry that a refresh
+ * consumes before that transaction commits: the refresh's snapshot would
+ * miss its rows, and nothing would be left to say they changed. Hence:
+ *	- a committing writer takes ACCESS SHARE on lakets._invalidation_writers
+ *	  (a lock target only; fast-path, so nearly free) before it looks for
+ *	  tail entries, and holds it until its commit;
+ *	- a refresh first claims the source's tail entries with an UPDATE, then
+ *	  waits (at most lakets.lock_timeout) until every transaction holding
+ *	  that lock has ended, and only then consumes the entries it claimed, in
+ *	  a statement whose snapshot sees those transactions' rows; when the wait
+ *	  times out it leaves them for its next run;
+ *	- a writer that finds a tail entry claimed by a transaction in progress
+ *	  relies on none and writes its own.
+ * A writer either held the lock when the refresh looked for holders (the
+ * refresh waits for it) or looked for tail entries after the refresh's
+ * UPDATE (it sees the claim in progress, or, once committed, the entries
+ * gone or still there and usable), so no change goes unrecorded.
+ *
+ * The holders waited for are the writers of every source, but each holds
+ * the lock only from its pre-commit to its commit.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "lakets.h"
+#include "tail.h"
+
+/* Looked up once per backend (no name look-ups on the commit path); a
+ * relcache invalidation of either forgets both. */
+static Oid	writers_relid = InvalidOid; /* lakets._invalidation_writers */
+static Oid	tail_index = InvalidOid;	/* the log's partial index of tails */
+static bool callback_registered = false;
+
+static void
+forget_relids(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == writers_relid || relid == tail_index)
+		writers_relid = tail_index = InvalidOid;
+}
+
+static bool
+lookup_relids(void)
+{
+	Oid			nsp;
+
+	if (OidIsValid(writers_relid))
+		return true;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_relids, (Datum) 0);
+		callback_registered = true;
+	}
+	nsp = get_namespace_oid("lakets", true);
+	if (!OidIsValid(nsp))
+		return false;
+	tail_index = get_relname_relid("_source_invalidation_log_tail", nsp);
+	if (!OidIsValid(tail_index))
+		return false;
+	writers_relid = get_relname_relid("_invalidation_writers", nsp);
+	return OidIsValid(writers_relid);
+}
+
+/*
+ * For a committing transaction with recent ranges of a source: take the
+ * writers lock (held to the end of the transaction) and return the earliest
+ * start of a committed tail entry it may rely on; DT_NOEND when there is
+ * none, or when a refresh in progress has claimed one (then it relies on
+ * nothing and logs its own).
+ */
+int64
+tail_usable_start(Oid source_relid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	SnapshotData dirty;
+	HeapTuple	tup;
+	int64		earliest = DT_NOEND;
+
+	if (!lookup_relids() || !OidIsValid(catalog_log_relid()))
+		return DT_NOEND;
+	LockRelationOid(writers_relid, AccessShareLock);
+
+	/* a dirty read: it also sees a claim still in progress */
+	InitDirtySnapshot(dirty);
+	rel = table_open(catalog_log_relid(), AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(source_relid));
+	scan = systable_beginscan(rel, tail_index, true, &dirty, 1, &key);
+	while ((tup = systable_getnext(scan)) != NULL)
+	{
+		bool		null_start,
+					null_end;
+		Datum		start,
+					end;
+
+		/* inserted, claimed or consumed by a transaction in progress */
+		if (TransactionIdIsValid(dirty.xmin) || TransactionIdIsValid(dirty.xmax))
+		{
+			earliest = DT_NOEND;
+			break;
+		}
+		start = heap_getattr(tup, 2, RelationGetDescr(rel), &null_start);
+		end = heap_getattr(tup, 3, RelationGetDescr(rel), &null_end);
+		if (!null_start && !null_end && DatumGetTimestampTz(end) == DT_NOEND &&
+			DatumGetTimestampTz(start) < earliest)
+			earliest = DatumGetTimestampTz(start);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return earliest;
+}
+
+/*
+ * Wait until every transaction that held the writers lock when we looked
+ * has ended, at most lakets.lock_timeout; false on timeout. Polls instead
+ * of queueing for the lock, so no writer ever waits for us.
+ */
+static bool
+wait_for_writers(void)
+{
+	LOCKTAG		tag;
+	VirtualTransactionId *holders;
+	TimestampTz deadline = 0;
+	int			i;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, writers_relid);
+	holders = GetLockConflicts(&tag, AccessExclusiveLock, NULL);
+	if (lakets_lock_timeout_ms > 0)
+		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), lakets_lock_timeout_ms);
+	for (i = 0; VirtualTransactionIdIsValid(holders[i]); i++)
+	{
+		while (!VirtualXactLock(holders[i], false))
+		{
+			if (deadline != 0 && GetCurrentTimestamp() >= deadline)
+				return false;
+			CHECK_FOR_INTERRUPTS();
+			pg_usleep(1000L);
+		}
+	}
+	return true;
+}
+
+/*
+ * Before consuming a source's log: claim its tail entries and wait out the
+ * transactions that may rely on them. Returns the claimed entries' ctids
+ * (tid[]), which the caller may consume with the rest of the log; NULL
+ * when there are none, or they must stay (the wait timed out, or this
+ * transaction's snapshot was taken before the wait).
+ */
+ArrayType *
+tail_claim(Oid source_relid)
+{
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(source_relid)};
+	Datum	   *tids;
+	uint64		n;
+	uint64		i;
+
+	if (!lookup_relids() || IsolationUsesXactSnapshot())
+		return NULL;
+	n = catalog_registry_write("UPDATE lakets._source_invalidation_log l"
+							   " SET range_start = l.range_start"
+							   " WHERE l.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+							   "  SELECT ctid FROM lakets._source_invalidation_log"
+							   "  WHERE source_relid OPERATOR(pg_catalog.=) $1"
+							   "  AND range_end OPERATOR(pg_catalog.=) 'infinity'::pg_catalog.timestamptz"
+							   "  FOR UPDATE SKIP LOCKED))"
+							   " RETURNING l.ctid",
+							   1, types, values, NULL, SPI_OK_UPDATE_RETURNING);
+	if (n == 0)
+		return NULL;
+	tids = palloc(sizeof(Datum) * n);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		tids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	if (!wait_for_writers())
+		return NULL;
+	return construct_array(tids, (int) n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT);
+}
