@@ -29,7 +29,6 @@ suite=upgrade
 top=$(cd "$(dirname "$0")/../.." && pwd)
 from_commit=4a008e54525a4a59747502b815456bf8e586e5d9
 tarball=$top/test/upgrade/lakets-0.1.tar.gz
-skipped=0
 
 say() { echo "upgrade: $*"; }
 skip() {
@@ -107,7 +106,16 @@ fresh=lakets_fresh
 psql -X -q -d postgres -c "ALTER SYSTEM SET jit = off" -c "SELECT pg_reload_conf()" >/dev/null
 
 # --- lakets 0.1 and its state
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work/setup01.log" 2>&1 <<'SQL' || { cat "$work/setup01.log"; check "0.1 set-up" ok failed; finish; exit; }
+setup_failed() {
+	tail -n 5 "$work/setup01.log"
+	# 0.1 was made and tested on 15 only: a 0.1 that does not run on a later
+	# major cannot have databases there to update
+	[ "$major" -gt 15 ] && skip "lakets 0.1 does not run on PostgreSQL $major (it predates its support)"
+	check "lakets 0.1 and its state are set up" ok failed
+	finish
+	exit
+}
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work/setup01.log" 2>&1 <<'SQL' || setup_failed
 SET client_min_messages = warning;
 CREATE EXTENSION pg_cron;
 CREATE EXTENSION lakets;
