@@ -319,6 +319,22 @@ check "the pg_cron job's command runs" succeeded \
 check "new ids follow 0.1's" t \
 	"$(q $db "CREATE TABLE later (ts timestamptz NOT NULL)" >/dev/null; q $db "SELECT lakets.create_chronotable('later', 'ts', '1 day') > max(id) FROM lakets._chronotable_registry WHERE relid <> 'later'::regclass")"
 
+# an updated database dumps and restores as a fresh one does (the RollUps'
+# functions and views are the user's objects again, the registry is
+# lakets' configuration data)
+"$pbin/pg_dump" -d "$db" --extension=lakets -f "$work/updated.sql" 2>"$work/dump.log"
+check "the updated database dumps" 0 "$?"
+psql -X -q -d postgres -c "CREATE DATABASE lakets_restored" >/dev/null
+check "the dump restores without errors" 0 \
+	"$(psql -X -q -d lakets_restored -f "$work/updated.sql" 2>&1 | grep -c ERROR)"
+check "the restored registry is the updated one" \
+	"$(q $db "SELECT (SELECT count(*) FROM lakets._chronotable_registry) || '/' || (SELECT count(*) FROM lakets._chunk_metadata) || '/' || (SELECT count(*) FROM lakets._rollup_registry) || '/' || (SELECT count(*) FROM lakets._retention_policy)")" \
+	"$(q lakets_restored "SELECT (SELECT count(*) FROM lakets._chronotable_registry) || '/' || (SELECT count(*) FROM lakets._chunk_metadata) || '/' || (SELECT count(*) FROM lakets._rollup_registry) || '/' || (SELECT count(*) FROM lakets._retention_policy)")"
+q lakets_restored "INSERT INTO app.m VALUES ('2021-01-04 02:00+00', 0, 9)" >/dev/null
+q lakets_restored "SELECT count(*) FROM lakets.run_maintenance()" >/dev/null 2>&1
+check "maintenance runs in the restored database and reaches the cascade" "succeeded|$(($(q $db "SELECT sum(n) FROM app._rollup_m_daily WHERE bucket = '2021-01-04 00:00+00'") + 1))" \
+	"$(q lakets_restored "SELECT status FROM lakets.job_history ORDER BY id DESC LIMIT 1")|$(q lakets_restored "SELECT sum(n) FROM app._rollup_m_daily WHERE bucket = '2021-01-04 00:00+00'")"
+
 # (d) no way back
 out=$(psql -X -q -At -d "$db" -c "ALTER EXTENSION lakets UPDATE TO '0.1'" 2>&1)
 echo "$out" | sed 's/^/  /'
