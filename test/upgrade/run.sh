@@ -23,6 +23,8 @@
 #  (d) going back to 0.1 is refused with a clear message.
 # On PostgreSQL 18, 0.1 is built with the one fix it needs there
 # (test/upgrade/pg18-0.1.py); a major 0.1 does not build or run on is skipped.
+# LAKETS_UPGRADE_KEEP=1 leaves the private server running afterwards, to look
+# around (. .tmp/upgrade/cluster/cluster.env; stop it with test/cluster.sh).
 set -uo pipefail
 suite=upgrade
 . "$(dirname "$0")/../lib.sh"
@@ -103,7 +105,7 @@ put "$src01/lakets--0.1.sql" "$pext"
 export LAKETS_TMPDIR=$work/cluster
 cluster() { PATH="$pbin:$PATH" bash "$top/test/cluster.sh" "$1"; }
 cluster start >/dev/null || { check "the private server starts" ok failed; finish; exit; }
-trap 'cluster stop >/dev/null' EXIT
+[ -n "${LAKETS_UPGRADE_KEEP:-}" ] || trap 'cluster stop >/dev/null' EXIT
 # shellcheck disable=SC1091
 . "$work/cluster/cluster.env"
 serverlog=$LAKETS_PGDATA/server.log
@@ -274,6 +276,20 @@ diff -u "$work/catalog-fresh.txt" "$work/catalog-updated.txt" >"$work/catalog.di
 check "the catalog after the update equals a fresh 0.2 install's ($(wc -l <"$work/catalog-fresh.txt") lines)" 0 \
 	"$(grep -c '^[-+][^-+]' "$work/catalog.diff")"
 head -n 40 "$work/catalog.diff"
+
+# the triggers 0.1 put on a RollUp source and its chunks are those 0.2 puts
+psql -X -q -v ON_ERROR_STOP=1 -d "$fresh" >/dev/null 2>&1 <<'SQL'
+SET client_min_messages = warning;
+CREATE SCHEMA app;
+CREATE TABLE app.m (ts timestamptz NOT NULL, dev int NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('m', 'ts', '1 day', 'app');
+SELECT lakets._ensure_partitions(lakets._chronotable_id('m', 'app'), 0, 0, '2021-01-01', '2021-01-05');
+SELECT lakets.create_rollup('m_hourly', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, dev, count(*) AS n, sum(v) AS total FROM app.m GROUP BY 1, 2$$, '1 hour');
+SELECT lakets.create_rollup('m_dev', $$SELECT lakets.time_bucket('1 day', ts) AS day, dev, max(v) AS top FROM app.m GROUP BY 1, 2$$, '1 day');
+SQL
+triggers="SELECT string_agg(tgrelid::regclass || ' ' || pg_get_triggerdef(oid), E'\n' ORDER BY 1)
+	FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('app.m'::regclass, 'app.m_20210103_000000'::regclass, 'app.m_default'::regclass)"
+check "the triggers on a RollUp source and its chunks are 0.2's" "$(q $fresh "$triggers")" "$(q $db "$triggers")"
 
 # (b) maintenance goes on
 check "0.1's rows are all there" "$rows_before" "$(q $db "SELECT count(*) || '/' || sum(v) FROM app.m")"
