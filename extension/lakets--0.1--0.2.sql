@@ -1472,28 +1472,86 @@ SELECT pg_catalog.setval('lakets.job_history_id_seq', s.last_value, s.is_called)
 FROM lakets_0_1.job_history_id_seq s;
 
 -- 4. Each RollUp's refresh function and real-time view, upstream ones
--- first (as their owners; a query 0.2 refuses stops the update here, with
--- nothing changed).
--- Objects created or replaced by an extension script become members of the
--- extension: the RollUps' views join it for the CREATE OR REPLACE (which
--- keeps what depends on them), and they and the new functions leave it
--- again, as RollUps' objects are not the extension's.
+-- first, as their owners. Objects an extension script creates or replaces
+-- become members of the extension: a RollUp's view joins it for the CREATE
+-- OR REPLACE (which keeps what depends on the view), then the view and the
+-- new function leave it, as a RollUp's objects are not the extension's.
+-- A RollUp whose query 0.2 cannot read (a column it names was renamed
+-- since, say) is forgotten with a WARNING, with the RollUps over it: failing
+-- the update instead would leave it stuck, since no lakets function works
+-- between the package upgrade and this update.
+--
+-- 0.1 kept a RollUp's query as given, names resolved by the search_path of
+-- its creator; 0.2 parses it once more here, with the source's schema and
+-- public on the path (0.1 had resolved the source there), the update's own
+-- path restored after.
 DO $$
 DECLARE
 	g record;
+	v record;
+	msg text;
+	path text := pg_catalog.current_setting('search_path');
+	untracked regclass[] := '{}';
+	src regclass;
+	part regclass;
+	trig text;
 BEGIN
-	FOR g IN SELECT r.view_relid FROM lakets._rollup_registry r WHERE r.view_relid IS NOT NULL LOOP
-		EXECUTE pg_catalog.format('ALTER EXTENSION lakets ADD VIEW %s', g.view_relid);
-	END LOOP;
-	FOR g IN SELECT r.name FROM lakets._rollup_registry r ORDER BY r.id LOOP
-		PERFORM lakets._upgrade_rollup(g.name);
-	END LOOP;
-	FOR g IN SELECT r.view_relid, r.refresh_function FROM lakets._rollup_registry r LOOP
-		IF g.view_relid IS NOT NULL THEN
-			EXECUTE pg_catalog.format('ALTER EXTENSION lakets DROP VIEW %s', g.view_relid);
+	FOR g IN SELECT r.id, r.name, r.view_relid, r.source_rollup_id, r.rollup_relid, r.source_relid,
+				o.source_schema
+			 FROM lakets._rollup_registry r JOIN lakets_0_1._rollup_registry o ON o.id = r.id
+			 ORDER BY r.id
+	LOOP
+		IF g.source_rollup_id IS NOT NULL
+		   AND NOT EXISTS (SELECT 1 FROM lakets._rollup_registry u WHERE u.id = g.source_rollup_id) THEN
+			DELETE FROM lakets._rollup_registry r WHERE r.id = g.id;
+			DELETE FROM lakets._retention_policy p WHERE p.relid = g.rollup_relid;
+			untracked := untracked || g.source_relid;
+			RAISE WARNING 'lakets: rollup "%" is forgotten: the rollup it reads was', g.name;
+			CONTINUE;
 		END IF;
-		EXECUTE pg_catalog.format('ALTER EXTENSION lakets DROP FUNCTION %s', g.refresh_function);
+		BEGIN
+			IF g.view_relid IS NOT NULL THEN
+				EXECUTE pg_catalog.format('ALTER EXTENSION lakets ADD VIEW %s', g.view_relid);
+			END IF;
+			PERFORM pg_catalog.set_config('search_path',
+										  pg_catalog.format('%I, public', g.source_schema), true);
+			PERFORM lakets._upgrade_rollup(g.name);
+			PERFORM pg_catalog.set_config('search_path', path, true);
+			SELECT r.view_relid, r.refresh_function INTO v FROM lakets._rollup_registry r WHERE r.id = g.id;
+			IF v.view_relid IS NOT NULL THEN
+				EXECUTE pg_catalog.format('ALTER EXTENSION lakets DROP VIEW %s', v.view_relid);
+			END IF;
+			EXECUTE pg_catalog.format('ALTER EXTENSION lakets DROP FUNCTION %s', v.refresh_function);
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+			PERFORM pg_catalog.set_config('search_path', path, true);
+			DELETE FROM lakets._rollup_registry r WHERE r.id = g.id;
+			DELETE FROM lakets._retention_policy p WHERE p.relid = g.rollup_relid;
+			untracked := untracked || g.source_relid;
+			RAISE WARNING 'lakets: rollup "%" is forgotten: lakets 0.2 cannot read its query: %', g.name, msg
+				USING HINT = 'Its table and view stay as they are. Create it again with lakets.create_rollup() (drop or rename the old table and view first).';
+		END;
 	END LOOP;
+	-- a source no RollUp reads any more loses its triggers, as drop_rollup()
+	-- leaves it
+	FOR src IN SELECT DISTINCT u FROM pg_catalog.unnest(untracked) u
+			   WHERE NOT EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = u)
+	LOOP
+		FOREACH trig IN ARRAY ARRAY['zz_lakets_invalidate_insert', 'zz_lakets_invalidate_update',
+									'zz_lakets_invalidate_delete', 'zz_lakets_invalidate_truncate'] LOOP
+			EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', trig, src);
+		END LOOP;
+		FOR part IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits i WHERE i.inhparent = src LOOP
+			EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS zz_lakets_invalidate_truncate ON %s', part);
+		END LOOP;
+	END LOOP;
+	DELETE FROM lakets._source_invalidation_log l
+	WHERE NOT EXISTS (SELECT 1 FROM lakets._rollup_registry r WHERE r.source_relid = l.source_relid);
+	UPDATE lakets._rollup_registry rr
+	SET depends_on = ARRAY(SELECT d FROM pg_catalog.unnest(rr.depends_on) d
+						   WHERE EXISTS (SELECT 1 FROM lakets._rollup_registry u WHERE u.name = d))
+	WHERE EXISTS (SELECT 1 FROM pg_catalog.unnest(rr.depends_on) d
+				  WHERE NOT EXISTS (SELECT 1 FROM lakets._rollup_registry u WHERE u.name = d));
 END
 $$;
 DROP FUNCTION lakets._upgrade_rollup(text);

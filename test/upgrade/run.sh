@@ -164,6 +164,15 @@ SELECT lakets.create_chronotable('gone', 'ts', '1 day');
 SELECT lakets.add_retention_policy('gone', '30 days');
 DROP TABLE gone;
 
+-- a RollUp whose query no longer reads its source (a column renamed since),
+-- and one over it
+CREATE TABLE b (ts timestamptz NOT NULL, x int);
+SELECT lakets.create_chronotable('b', 'ts', '1 day');
+SELECT lakets.create_rollup('b_sum', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, sum(x) AS x FROM b GROUP BY 1$$, '1 hour');
+SELECT lakets.create_rollup('b_daily', $$SELECT lakets.time_bucket('1 day', bucket) AS bucket, sum(x) AS x FROM _rollup_b_sum GROUP BY 1$$, '1 day');
+SELECT lakets.add_retention_policy('_rollup_b_daily', '10 years');
+ALTER TABLE b RENAME COLUMN x TO y;
+
 -- job history (no retention yet) and a pg_cron job
 SELECT count(*) FROM lakets.run_maintenance('partitions');
 SELECT count(*) FROM lakets.run_maintenance('rollups');
@@ -264,6 +273,12 @@ check "the update warns of the chunk dropped behind lakets' back" 1 \
 	"$(echo "$out" | grep -c 'chunk public.d_20210101_000000 was dropped')"
 check "the update warns of the chunk detached behind lakets' back" 1 \
 	"$(echo "$out" | grep -c 'chunk public.d_20210201_000000 was detached')"
+check "the update warns of the rollup whose query no longer reads its source" 1 \
+	"$(echo "$out" | grep -c 'rollup "b_sum" is forgotten: lakets 0.2 cannot read its query: column "x" does not exist')"
+check "the update warns of the rollup over it" 1 "$(echo "$out" | grep -c 'rollup "b_daily" is forgotten: the rollup it reads was')"
+check "the other RollUps, policies and tables are there; the triggers of the forgotten one's source are not" \
+	"m_daily m_dev m_hourly|app._rollup_m_daily old_events|1|0" \
+	"$(q $db "SELECT (SELECT string_agg(name, ' ' ORDER BY name) FROM lakets._rollup_registry) || '|' || (SELECT string_agg(relid::regclass::text, ' ' ORDER BY 1) FROM lakets._retention_policy) || '|' || (to_regclass('_rollup_b_sum') IS NOT NULL)::int || '|' || (SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'zz_lakets%' AND tgrelid IN (SELECT 'b'::regclass UNION ALL SELECT inhrelid FROM pg_inherits WHERE inhparent = 'b'::regclass))")"
 
 # (a) the catalog equals a fresh install's
 psql -X -q -d postgres -c "CREATE DATABASE $fresh" >/dev/null
