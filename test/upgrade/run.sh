@@ -105,7 +105,9 @@ put "$src01/lakets--0.1.sql" "$pext"
 export LAKETS_TMPDIR=$work/cluster
 cluster() { PATH="$pbin:$PATH" bash "$top/test/cluster.sh" "$1"; }
 cluster start >/dev/null || { check "the private server starts" ok failed; finish; exit; }
-[ -n "${LAKETS_UPGRADE_KEEP:-}" ] || trap 'cluster stop >/dev/null' EXIT
+# the copy of PostgreSQL and the sources go; the logs and the catalogs stay
+[ -n "${LAKETS_UPGRADE_KEEP:-}" ] ||
+	trap 'cluster stop >/dev/null; rm -rf "$work/pg" "$work/src" "$work/tarball"' EXIT
 # shellcheck disable=SC1091
 . "$work/cluster/cluster.env"
 serverlog=$LAKETS_PGDATA/server.log
