@@ -133,7 +133,7 @@ check_major() {
 	check "PostgreSQL $major: CREATE EXTENSION lakets from postgresql-$major-lakets" \
 		"${version%.0}" "$(sed -n 's/^extension: //p' "$log")"
 	check "PostgreSQL $major: a ChronoTable works" t "$(sed -n 's/^chronotable: //p' "$log")"
-	check "PostgreSQL $major: lakets 0.1 from the package updates to $version" \
+	check "PostgreSQL $major: lakets 0.1 from the package updates to ${version%.0}" \
 		"${version%.0}" "$(sed -n 's/^update: //p' "$log")"
 	check "PostgreSQL $major: lakets-helper --version from the lakets-helper package" \
 		yes "$(case "$helper_version" in lakets-helper*) echo yes ;; *) echo "$helper_version" ;; esac)"
