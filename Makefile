@@ -11,9 +11,14 @@
 
 EXTENSION  = lakets
 MODULE_big = lakets
-EXT_VERSION = 0.1
+EXT_VERSION = 0.2
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA_built = lakets--$(EXT_VERSION).sql
+# Released versions: their install scripts frozen as they were released, and
+# the update scripts from each to the next (docs/upgrading.md). Until 0.2 is
+# released, every SQL change goes into SQL_PARTS and lakets--0.1--0.2.sql.
+DATA = extension/lakets--0.1.sql extension/lakets--0.1--0.2.sql \
+	extension/lakets--0.2--0.1.sql
 EXTRA_CLEAN = lakets--$(EXT_VERSION).sql .tmp
 
 # The install script is the modules' SQL, in dependency order.
@@ -30,7 +35,7 @@ ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_re
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
 	maintain_commits_per_table move_vs_move tail_vs_refresh
 
-PG_CPPFLAGS = -I$(srcdir)/extension
+PG_CPPFLAGS = -I$(srcdir)/extension -DLAKETS_SQL_VERSION=\"$(EXT_VERSION)\"
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-sign-compare
 

@@ -685,6 +685,12 @@ catalog_set_rollup_view(int32 id, Oid view_relid)
 	set_rollup_column(id, "view_relid", REGCLASSOID, ObjectIdGetDatum(view_relid));
 }
 
+void
+catalog_set_rollup_function(int32 id, Oid refresh_function)
+{
+	set_rollup_column(id, "refresh_function", REGPROCEDUREOID, ObjectIdGetDatum(refresh_function));
+}
+
 /*
  * The OID of lakets._source_invalidation_log (InvalidOid without it), looked
  * up by name once per backend: the commit path does no name look-up. Any
@@ -718,6 +724,42 @@ catalog_log_relid(void)
 	return log_relid;
 }
 
+static bool
+log_columns_are(TupleDesc desc, int natts, const Oid *types)
+{
+	int			i;
+
+	if (desc->natts != natts)
+		return false;
+	for (i = 0; i < natts; i++)
+		if (TupleDescAttr(desc, i)->attisdropped || TupleDescAttr(desc, i)->atttypid != types[i])
+			return false;
+	return true;
+}
+
+/* (source_relid, range_start, range_end, logged_at): this version's */
+static bool
+log_has_layout(TupleDesc desc)
+{
+	static const Oid types[] = {REGCLASSOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+
+	return log_columns_are(desc, lengthof(types), types);
+}
+
+/*
+ * (source_schema, source_table, range_start, range_end, logged_at): lakets
+ * 0.1's, met between the package upgrade and ALTER EXTENSION lakets UPDATE
+ * (version.c). Writes to a RollUp's source go on then, logged as 0.1 logged
+ * them; the update script carries the rows over.
+ */
+static bool
+log_has_0_1_layout(TupleDesc desc)
+{
+	static const Oid types[] = {NAMEOID, NAMEOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+
+	return log_columns_are(desc, lengthof(types), types);
+}
+
 /*
  * One row per range touched in a source table by a committing transaction.
  * This runs at every commit that touched a RollUp's source, so it inserts
@@ -736,26 +778,50 @@ catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 	Relation	rel;
 	CatalogIndexState indstate;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	bool		layout_0_1;
+	Datum		schema = (Datum) 0;
+	Datum		table = (Datum) 0;
 	int			i;
 
 	if (!OidIsValid(logrelid))
 		elog(ERROR, "lakets._source_invalidation_log does not exist");
 	rel = table_open(logrelid, RowExclusiveLock);
 
-	if (RelationGetDescr(rel)->natts != 4)
-		elog(ERROR, "lakets._source_invalidation_log has %d columns, expected 4",
-			 RelationGetDescr(rel)->natts);
+	layout_0_1 = log_has_0_1_layout(RelationGetDescr(rel));
+	if (!layout_0_1 && !log_has_layout(RelationGetDescr(rel)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("lakets._source_invalidation_log does not have the layout of lakets %s",
+						LAKETS_SQL_VERSION),
+				 errhint("Run ALTER EXTENSION lakets UPDATE.")));
+	if (layout_0_1)
+	{
+		schema = DirectFunctionCall1(namein,
+									 CStringGetDatum(get_namespace_name(get_rel_namespace(source_relid))));
+		table = DirectFunctionCall1(namein, CStringGetDatum(get_rel_name(source_relid)));
+	}
 	indstate = CatalogOpenIndexes(rel);
 	for (i = 0; i < ranges->count; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 		HeapTuple	tup;
 
-		values[0] = ObjectIdGetDatum(source_relid);
-		values[1] = TimestampTzGetDatum(ranges->ranges[i].start);
-		values[2] = TimestampTzGetDatum(ranges->ranges[i].end);
-		values[3] = TimestampTzGetDatum(now);
+		if (layout_0_1)
+		{
+			values[0] = schema;
+			values[1] = table;
+			values[2] = TimestampTzGetDatum(ranges->ranges[i].start);
+			values[3] = TimestampTzGetDatum(ranges->ranges[i].end);
+			values[4] = TimestampTzGetDatum(now);
+		}
+		else
+		{
+			values[0] = ObjectIdGetDatum(source_relid);
+			values[1] = TimestampTzGetDatum(ranges->ranges[i].start);
+			values[2] = TimestampTzGetDatum(ranges->ranges[i].end);
+			values[3] = TimestampTzGetDatum(now);
+		}
 		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 		CatalogTupleInsertWithInfo(rel, tup, indstate);
 		heap_freetuple(tup);

@@ -119,6 +119,7 @@ extern void catalog_set_rollup_refreshed(int32 id, bool has_watermark, int64 wat
 extern void catalog_set_rollup_enabled(int32 id, bool enabled);
 extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
+extern void catalog_set_rollup_function(int32 id, Oid refresh_function);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
 extern Oid	catalog_log_relid(void);
 extern void catalog_move_source_invalidations(Oid source_relid);

@@ -770,13 +770,19 @@ lakets_refresh_rollup_cascade(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ListCell   *lc;
+	bool		include_dependents = false;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	lakets_require_arg(fcinfo, 1, "p_include_dependents");
+	/* lakets 0.1's declaration has no second argument (version.c) */
+	if (PG_NARGS() > 1)
+	{
+		lakets_require_arg(fcinfo, 1, "p_include_dependents");
+		include_dependents = PG_GETARG_BOOL(1);
+	}
 	foreach(lc, rollup_cascade_order(PG_ARGISNULL(0) ? NULL :
 									 lakets_text_arg(fcinfo, 0, "p_name"),
-									 PG_GETARG_BOOL(1)))
+									 include_dependents))
 	{
 		Rollup	   *r = lfirst(lc);
 		bool		refreshed;

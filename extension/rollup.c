@@ -24,6 +24,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_trigger.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -710,6 +711,40 @@ lakets_create_rollup_view(PG_FUNCTION_ARGS)
 						r->bucket_column, r->name)));
 	(void) rollup_table_relid(r);
 	lakets_become_owner(r->source_relid, &sw);
+	create_view(r, rq->columns, rollup_query_live_sql(rq, r->name));
+	lakets_end_owner(&sw);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL: lakets._upgrade_rollup(p_name) -- run by lakets--0.1--0.2.sql only,
+ * which creates and drops it: a RollUp carried over from lakets 0.1 gets
+ * what 0.2 keeps beside its registry row, the refresh function, and its
+ * real-time view in 0.2's form (from the RollUp's query), as its source's
+ * owner, as create_rollup() does.
+ */
+PG_FUNCTION_INFO_V1(lakets_upgrade_rollup);
+Datum
+lakets_upgrade_rollup(PG_FUNCTION_ARGS)
+{
+	Rollup	   *r;
+	RollupQuery *rq;
+	OwnerSwitch sw;
+	Oid			fn;
+
+	if (!creating_extension)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("lakets._upgrade_rollup() is only for ALTER EXTENSION lakets UPDATE")));
+	SPI_connect();
+	r = catalog_get_rollup(lakets_text_arg(fcinfo, 0, "p_name"), false);
+	rq = rollup_query_parse(r->query);
+	rollup_query_find_bucket(rq, r->source_time_column);
+	lakets_become_owner(r->source_relid, &sw);
+	fn = create_refresh_function(rq, r->name, r->rollup_schema);
+	catalog_set_rollup_function(r->id, fn);
+	r->refresh_function = fn;
 	create_view(r, rq->columns, rollup_query_live_sql(rq, r->name));
 	lakets_end_owner(&sw);
 	SPI_finish();

@@ -22,6 +22,7 @@
 #include "utils/guc.h"
 
 #include "spi_exec.h"
+#include "version.h"
 
 #define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
 
@@ -104,8 +105,13 @@ uint64
 lakets_exec_args(const char *sql, int nargs, Oid *argtypes, Datum *values,
 				 const char *nulls, int expected)
 {
-	int			nestlevel = lakets_pin_search_path();
-	int			ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+	int			nestlevel;
+	int			ret;
+
+	/* never run against the registry of another version (version.c) */
+	lakets_check_sql_version();
+	nestlevel = lakets_pin_search_path();
+	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
 											false, 0);
 
 	lakets_unpin_search_path(nestlevel);
@@ -227,9 +233,13 @@ uint64
 lakets_exec_kept(const char *sql, int nargs, Oid *argtypes, Datum *values,
 				 const char *nulls, int expected)
 {
-	int			nestlevel = lakets_pin_search_path();
-	int			ret = SPI_execute_plan(kept_plan(sql, nargs, argtypes), values, nulls,
-									   false, 0);
+	int			nestlevel;
+	int			ret;
+
+	lakets_check_sql_version();
+	nestlevel = lakets_pin_search_path();
+	ret = SPI_execute_plan(kept_plan(sql, nargs, argtypes), values, nulls,
+						   false, 0);
 
 	lakets_unpin_search_path(nestlevel);
 	check_result(ret, expected, sql);

@@ -291,6 +291,14 @@ run_once(context *ctx)
 						log_hint("run CREATE EXTENSION lakets as a role allowed to create it");
 						rc = EXIT_PARTIAL;
 					}
+					else if (c.lakets_available != NULL &&
+							 strcmp(c.lakets_installed, c.lakets_available) != 0)
+					{
+						/* the package was upgraded, the database not (docs/upgrading.md) */
+						log_warning("lakets %s is installed in database \"%s\", the server has %s",
+									c.lakets_installed, c.dbname, c.lakets_available);
+						log_hint("run ALTER EXTENSION lakets UPDATE in that database");
+					}
 				}
 				PQclear(keep);
 				free(ssl);

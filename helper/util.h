@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define HELPER_NAME		"lakets-helper"
-#define HELPER_VERSION	"0.1.0"
+#define HELPER_VERSION	"0.2.0"
 
 /*
  * Exit codes.  Documented in --help and docs/helper.md; scripts rely on

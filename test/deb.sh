@@ -100,6 +100,7 @@ pg_ctlcluster $major main start
 psql() { runuser -u postgres -- /usr/bin/psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 echo "extension: $(psql -c "CREATE EXTENSION lakets; SELECT extversion FROM pg_extension WHERE extname = '\''lakets'\''")"
 echo "chronotable: $(psql -c "CREATE TABLE m (ts timestamptz NOT NULL, v int); SELECT count(*) > 0 FROM lakets.create_chronotable('\''m'\'', '\''ts'\'', '\''1 day'\'')" 2>&1 | tail -n 1)"
+echo "update: $(psql -c "CREATE DATABASE upd" >/dev/null; psql -d upd -c "CREATE EXTENSION lakets VERSION '\''0.1'\''; ALTER EXTENSION lakets UPDATE; SELECT extversion FROM pg_extension WHERE extname = '\''lakets'\''" 2>&1 | tail -n 1)"
 echo "helper: $(lakets-helper --version 2>&1 | head -n 1)"
 runuser -u postgres -- env PGHOST=/var/run/postgresql PGDATABASE=postgres lakets-helper check >/tmp/check.out 2>&1
 echo "helper check: $?"
@@ -132,6 +133,8 @@ check_major() {
 	check "PostgreSQL $major: CREATE EXTENSION lakets from postgresql-$major-lakets" \
 		"${version%.0}" "$(sed -n 's/^extension: //p' "$log")"
 	check "PostgreSQL $major: a ChronoTable works" t "$(sed -n 's/^chronotable: //p' "$log")"
+	check "PostgreSQL $major: lakets 0.1 from the package updates to ${version%.0}" \
+		"${version%.0}" "$(sed -n 's/^update: //p' "$log")"
 	check "PostgreSQL $major: lakets-helper --version from the lakets-helper package" \
 		yes "$(case "$helper_version" in lakets-helper*) echo yes ;; *) echo "$helper_version" ;; esac)"
 	check "PostgreSQL $major: lakets-helper check against the packaged server" 0 \
