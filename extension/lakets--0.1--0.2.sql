@@ -607,6 +607,17 @@ CREATE TABLE lakets._rollup_invalidation_log (
 );
 CREATE INDEX ON lakets._rollup_invalidation_log (rollup_id);
 
+-- Tail entries, [start, infinity): one covers the recent changes of many
+-- transactions (tail.c). A committing transaction that relies on one holds
+-- ACCESS SHARE on _invalidation_writers (a lock target, nothing more) until
+-- its commit; a refresh waits for those holders before consuming tails.
+CREATE INDEX _source_invalidation_log_tail ON lakets._source_invalidation_log (source_relid, range_start)
+	WHERE range_end = 'infinity';
+CREATE TABLE lakets._invalidation_writers ();
+
+COMMENT ON TABLE lakets._invalidation_writers IS
+	'A lock target only: transactions relying on a tail entry of the invalidation log hold ACCESS SHARE on it until they commit.';
+
 SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry', '');
 SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('lakets._source_invalidation_log', '');
@@ -614,7 +625,7 @@ SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_invalidation_log', ''
 SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_invalidation_log_id_seq', '');
 
 REVOKE ALL ON lakets._rollup_registry, lakets._source_invalidation_log,
-	lakets._rollup_invalidation_log FROM PUBLIC;
+	lakets._rollup_invalidation_log, lakets._invalidation_writers FROM PUBLIC;
 GRANT SELECT ON lakets._rollup_registry, lakets._source_invalidation_log,
 	lakets._rollup_invalidation_log TO PUBLIC;
 

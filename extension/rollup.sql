@@ -60,6 +60,9 @@ CREATE INDEX _source_invalidation_log_tail ON lakets._source_invalidation_log (s
 	WHERE range_end = 'infinity';
 CREATE TABLE lakets._invalidation_writers ();
 
+COMMENT ON TABLE lakets._invalidation_writers IS
+	'A lock target only: transactions relying on a tail entry of the invalidation log hold ACCESS SHARE on it until they commit.';
+
 SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry', '');
 SELECT pg_catalog.pg_extension_config_dump('lakets._rollup_registry_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('lakets._source_invalidation_log', '');
