@@ -326,3 +326,31 @@ SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname LIKE 'zz_lakets%';
 SELECT count(*) AS log_rows_left FROM lakets._rollup_invalidation_log;
 DROP FUNCTION rollups_match();
 DROP TABLE plain;
+
+-- tail entries: recent changes (within lakets.invalidation_tail_window of
+-- the transaction's start, or later) share one log row [start, infinity);
+-- older ones are logged as ranges; -1 logs every transaction's ranges
+CREATE TABLE recent (ts timestamptz NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('recent', 'ts', '1 day') > 0 AS created;
+SELECT lakets.create_rollup('recent_5m', $$SELECT lakets.time_bucket('5 minutes', ts) AS bucket, count(*) AS n, sum(v) AS total FROM recent GROUP BY 1$$, '5 minutes') > 0 AS created;
+CREATE VIEW recent_log AS
+SELECT count(*) FILTER (WHERE range_end = 'infinity') AS tails,
+	count(*) FILTER (WHERE range_end <> 'infinity') AS ranges
+FROM lakets._source_invalidation_log WHERE source_relid = 'recent'::regclass;
+INSERT INTO recent VALUES (now(), 1);
+INSERT INTO recent VALUES (now() - interval '1 minute', 2);
+INSERT INTO recent VALUES (now() + interval '1 year', 4);
+INSERT INTO recent VALUES (now() - interval '1 day', 8);
+SELECT * FROM recent_log;
+SELECT lakets.refresh_rollup('recent_5m') AS refreshed;
+SELECT sum(total) AS rolled_up FROM _rollup_recent_5m;
+SELECT lakets.refresh_rollup('recent_5m') AS nothing_to_do;
+SET lakets.invalidation_tail_window = -1;
+INSERT INTO recent VALUES (now(), 16);
+INSERT INTO recent VALUES (now(), 32);
+SELECT * FROM recent_log;
+RESET lakets.invalidation_tail_window;
+SELECT lakets.refresh_rollup('recent_5m') AS refreshed;
+SELECT sum(total) AS rolled_up FROM _rollup_recent_5m;
+DROP VIEW recent_log;
+SELECT lakets.drop_chronotable('recent');
