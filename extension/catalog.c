@@ -16,12 +16,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -761,6 +765,41 @@ log_has_0_1_layout(TupleDesc desc)
 }
 
 /*
+ * The index entries of a log row. Like CatalogIndexInsert(), but it keeps
+ * to the predicate of the one partial index, that of the tail entries
+ * (tail.c), which CatalogIndexInsert() does not evaluate.
+ */
+static void
+log_index_insert(CatalogIndexState indstate, HeapTuple tup, bool is_tail)
+{
+	Relation	heap = indstate->ri_RelationDesc;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(heap), &TTSOpsHeapTuple);
+	int			i;
+
+	ExecStoreHeapTuple(tup, slot, false);
+	for (i = 0; i < indstate->ri_NumIndices; i++)
+	{
+		Relation	index = indstate->ri_IndexRelationDescs[i];
+		IndexInfo  *info = indstate->ri_IndexRelationInfo[i];
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+
+		if (!info->ii_ReadyForInserts)
+			continue;
+		if (info->ii_Expressions != NIL ||
+			(info->ii_Predicate != NIL && RelationGetRelid(index) != tail_index_relid()))
+			elog(ERROR, "unexpected index \"%s\" on lakets._source_invalidation_log",
+				 RelationGetRelationName(index));
+		if (info->ii_Predicate != NIL && !is_tail)
+			continue;
+		FormIndexDatum(info, slot, NULL, values, isnull);
+		index_insert(index, values, isnull, &tup->t_self, heap,
+					 info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, false, info);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
  * One row per range touched in a source table by a committing transaction.
  * This runs at every commit that touched a RollUp's source, so it inserts
  * the rows straight into the heap and the index, as PostgreSQL writes its
@@ -823,7 +862,8 @@ catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 			values[3] = TimestampTzGetDatum(now);
 		}
 		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-		CatalogTupleInsertWithInfo(rel, tup, indstate);
+		simple_heap_insert(rel, tup);
+		log_index_insert(indstate, tup, ranges->ranges[i].end == DT_NOEND);
 		heap_freetuple(tup);
 	}
 	CatalogCloseIndexes(indstate);

@@ -365,7 +365,8 @@ ranges_to_log(SourceRanges *s)
 	RangeSet   *log;
 	int			i;
 
-	if (lakets_invalidation_tail_window_s < 0 || preparing)
+	if (lakets_invalidation_tail_window_s < 0 || preparing ||
+		!OidIsValid(tail_index_relid()))
 		return s->ranges;
 	recent = GetCurrentTransactionStartTimestamp() -
 		(int64) lakets_invalidation_tail_window_s * USECS_PER_SEC;

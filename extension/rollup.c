@@ -176,24 +176,30 @@ installed_granule(Oid source_relid)
 /*
  * The invalidation triggers of a source (see invalidation.c). They round
  * times to the finest granule among the source's RollUps: when a finer
- * RollUp comes, they are created again with its granule.
+ * RollUp comes, they are created again with its granule; rebuild creates
+ * them again in any case (an update from an older version). The granule is
+ * an int8 literal: PostgreSQL reads and plans a WHEN clause for every
+ * statement, and a cast in it would be folded every time.
  */
 static void
 install_trigger(Oid source_relid, const char *qsource, const char *time_column,
-				const Interval *width)
+				const Interval *width, bool rebuild)
 {
 	const char *col = quote_identifier(time_column);
 	char	   *source = quote_literal_cstr(qsource);
 	int64		wanted = trigger_granule(width);
 	int64		installed = installed_granule(source_relid);
 	char	   *granule;
+	char	   *literal;
 	const char *events[] = {"INSERT", "UPDATE", "DELETE"};
 	const char *when[3];
 	int			i;
 	ListCell   *lc;
 
-	if (installed != 0 && installed <= wanted)
+	if (installed != 0 && installed <= wanted && !rebuild)
 		return;
+	if (installed != 0 && installed < wanted)
+		wanted = installed;
 	if (installed != 0)
 	{
 		/* DROP TRIGGER takes ACCESS EXCLUSIVE: wait for it only so long */
@@ -202,9 +208,10 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER %s ON %s", row_triggers[i], qsource);
 	}
 	granule = psprintf(INT64_FORMAT, wanted);
-	when[0] = psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, granule);
-	when[1] = psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, granule);
-	when[2] = psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, granule);
+	literal = psprintf("'%s'::pg_catalog.int8", granule);
+	when[0] = psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, literal);
+	when[1] = psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, literal);
+	when[2] = psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, literal);
 	for (i = 0; i < lengthof(row_triggers); i++)
 		lakets_execf(SPI_OK_UTILITY,
 					 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
@@ -453,7 +460,7 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	r.rollup_relid = get_relname_relid(r.rollup_table, get_rel_namespace(source_relid));
 	r.refresh_function = create_refresh_function(rq, name, r.rollup_schema);
 	r.id = catalog_insert_rollup(&r);
-	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval);
+	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval, false);
 
 	everything = rangeset_create();
 	rangeset_add(everything, DT_NOBEGIN, DT_NOEND);
@@ -746,6 +753,10 @@ lakets_upgrade_rollup(PG_FUNCTION_ARGS)
 	catalog_set_rollup_function(r->id, fn);
 	r->refresh_function = fn;
 	create_view(r, rq->columns, rollup_query_live_sql(rq, r->name));
+	/* 0.1's WHEN clauses cast the granule: cheaper ones */
+	if (r->source_table != NULL)
+		install_trigger(r->source_relid, catalog_relation_name(r->source_relid),
+						r->source_time_column, &r->bucket_interval, true);
 	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -95,6 +95,13 @@ lookup_relids(void)
 	return OidIsValid(writers_relid);
 }
 
+/* The log's index of tail entries; InvalidOid without one (lakets 0.1). */
+Oid
+tail_index_relid(void)
+{
+	return lookup_relids() ? tail_index : InvalidOid;
+}
+
 /*
  * For a committing transaction with recent ranges of a source: take the
  * writers lock (held to the end of the transaction) and return the earliest

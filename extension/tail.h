@@ -8,6 +8,7 @@
 #include "postgres.h"
 #include "utils/array.h"
 
+extern Oid	tail_index_relid(void);
 extern int64 tail_usable_start(Oid source_relid);
 extern ArrayType *tail_claim(Oid source_relid);
 

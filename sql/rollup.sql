@@ -337,8 +337,8 @@ CREATE VIEW recent_log AS
 SELECT count(*) FILTER (WHERE range_end = 'infinity') AS tails,
 	count(*) FILTER (WHERE range_end <> 'infinity') AS ranges
 FROM lakets._source_invalidation_log WHERE source_relid = 'recent'::regclass;
-INSERT INTO recent VALUES (now(), 1);
 INSERT INTO recent VALUES (now() - interval '1 minute', 2);
+INSERT INTO recent VALUES (now(), 1);
 INSERT INTO recent VALUES (now() + interval '1 year', 4);
 INSERT INTO recent VALUES (now() - interval '1 day', 8);
 SELECT * FROM recent_log;

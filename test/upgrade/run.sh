@@ -304,7 +304,7 @@ SELECT lakets._ensure_partitions(lakets._chronotable_id('m', 'app'), 0, 0, '2021
 SELECT lakets.create_rollup('m_hourly', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, dev, count(*) AS n, sum(v) AS total FROM app.m GROUP BY 1, 2$$, '1 hour');
 SELECT lakets.create_rollup('m_dev', $$SELECT lakets.time_bucket('1 day', ts) AS day, dev, max(v) AS top FROM app.m GROUP BY 1, 2$$, '1 day');
 SQL
-triggers="SELECT string_agg(tgrelid::regclass || ' ' || pg_get_triggerdef(oid), E'\n' ORDER BY 1)
+triggers="SELECT string_agg(tgrelid::regclass || ' ' || pg_get_triggerdef(oid), E'\n' ORDER BY tgrelid::regclass::text, tgname)
 	FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('app.m'::regclass, 'app.m_20210103_000000'::regclass, 'app.m_default'::regclass)"
 check "the triggers on a RollUp source and its chunks are 0.2's" "$(q $fresh "$triggers")" "$(q $db "$triggers")"
 
