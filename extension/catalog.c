@@ -327,9 +327,8 @@ catalog_set_expired_before(int32 id, int64 expired_before)
 
 /*
  * Record that the chunks of [from, until) all exist or are tombstones. A
- * hint: the row is skipped if another transaction has it locked (a caller
- * must not queue behind, say, a retention run), and ensure.c ignores a
- * failure.
+ * hint (ensure.c): the row is skipped if another transaction has it locked,
+ * as a caller must not queue behind, say, a retention run.
  */
 void
 catalog_set_covered(int32 id, int64 from, int64 until)

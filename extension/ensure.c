@@ -365,43 +365,33 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 	return created;
 }
 
-typedef struct CoveredWork
-{
-	int32		id;
-	int64		from;
-	int64		until;
-} CoveredWork;
-
-static void
-covered_work(void *arg)
-{
-	CoveredWork *w = arg;
-
-	catalog_set_covered(w->id, w->from, w->until);
-}
-
 /*
  * Record that the chunks of [from, until) all exist or are tombstones,
  * joined to the range recorded before when the two touch. Only a hint for
- * later calls: a failure to write it (the row locked by someone else, a
- * serialization failure) is ignored, and costs the next call a chunk lookup.
+ * later calls, so it is never worth an error or a wait: it is skipped in a
+ * REPEATABLE READ or SERIALIZABLE transaction (where a concurrent update of
+ * the registry row would be a serialization failure) and when another
+ * transaction has the row locked (catalog_set_covered()). Not in a
+ * subtransaction of its own either: each subtransaction's commit walks all
+ * the locks the transaction holds, and a call that creates a chunk on each
+ * of many tables holds many.
  */
 static void
 record_covered(const ChronoTable *ct, int64 from, int64 until)
 {
-	CoveredWork w = {ct->id, from, until};
-	ErrorData  *edata;
-
+	if (IsolationUsesXactSnapshot())
+		return;
 	if (ct->has_covered && ct->covered_from <= until && from <= ct->covered_until)
 	{
-		w.from = Min(from, ct->covered_from);
-		w.until = Max(until, ct->covered_until);
-		if (w.from == ct->covered_from && w.until == ct->covered_until)
+		int64		joined_from = Min(from, ct->covered_from);
+		int64		joined_until = Max(until, ct->covered_until);
+
+		if (joined_from == ct->covered_from && joined_until == ct->covered_until)
 			return;				/* nothing new */
+		from = joined_from;
+		until = joined_until;
 	}
-	edata = lakets_run_isolated(covered_work, &w);
-	if (edata != NULL)
-		FreeErrorData(edata);
+	catalog_set_covered(ct->id, from, until);
 }
 
 /*
