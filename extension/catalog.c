@@ -450,6 +450,20 @@ catalog_mark_chunk_gone(int64 chunk_id, const char *status)
 void
 catalog_reconcile_chunks(int32 chronotable_id)
 {
+	/* one table: its own statement, whose plan reads that table's chunks only */
+	if (chronotable_id != 0)
+	{
+		registry_write1("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
+						" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
+						" THEN 'detached' ELSE 'dropped' END,"
+						" chunk_relid = NULL, dropped_at = now()"
+						" FROM lakets._chronotable_registry r"
+						" WHERE r.id = $1 AND m.chronotable_id = $1 AND m.status = 'active'"
+						" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+						" WHERE i.inhrelid = m.chunk_relid AND i.inhparent = r.relid)",
+						INT4OID, Int32GetDatum(chronotable_id), SPI_OK_UPDATE);
+		return;
+	}
 	registry_write1("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
 					" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
 					" THEN 'detached' ELSE 'dropped' END,"
