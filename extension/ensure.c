@@ -6,35 +6,40 @@
  * helper), over thousands of tables, so the steady state, where every chunk
  * of the window exists and the default partition is empty, must cost little
  * per table, also from a new connection (cold caches). It costs one registry
- * query for all tables, then per table a few syscache lookups and one look
- * at the size of the default partition's file (steady_pass()):
+ * query for all tables (which also finds their default partitions), then
+ * per table some arithmetic, one catalog cache lookup and the size of one
+ * file, with no SPI, no relation opened and no lock (steady_pass()):
  *
  * - The registry keeps, per table, a range [covered_from, covered_until)
  *   whose chunks all exist or are tombstones, recorded when a call found or
  *   made them so. Chunk rows are never deleted (a dropped or detached chunk
- *   stays as a tombstone, which is never filled again either), so the range
- *   stays true whatever happens to the chunks, behind lakets' back too: a
- *   window inside it needs no chunk lookup. A window that has moved past
- *   it, or was widened, goes to the full check below.
+ *   stays as a tombstone, which is never filled again), so the range stays
+ *   true whatever happens to the chunks, behind lakets' back too, and
+ *   whatever the interval or window become: a window inside it needs no
+ *   chunk lookup. A window that has moved past it, or was widened, gets
+ *   the full check below.
  * - The default partition is certainly empty when its main fork has no
- *   block: a row inserted into it, committed or not, has extended the file,
- *   and only TRUNCATE or VACUUM shrink it. The size is read through the
- *   storage manager from the pg_class row, without opening the relation
- *   (which from a new connection would build a relcache entry per table),
- *   under an ACCESS SHARE lock taken only if free and released at once (the
- *   lock table does not fill up with one lock per table). A file with
- *   blocks, even only dead rows, goes to the full check, which scans it
- *   for a visible row; a row not yet committed is drained by the first call
- *   that sees it committed.
+ *   block: a row inserted into it, committed or not, has extended the file
+ *   at once, and only TRUNCATE (a new file) or VACUUM shrink it. The size
+ *   is read from the pg_class row without opening the relation (which from
+ *   a new connection would build a relcache entry per table) and without a
+ *   lock: a file a concurrent TRUNCATE or DROP replaces or removes reads as
+ *   empty or missing, and what commits after the call began is the next
+ *   call's. A file with blocks, be they only dead rows, gets the full
+ *   check, which scans it for a visible row; a row not yet committed is
+ *   drained by the first call that sees it committed.
  *
  * The pass runs in one subtransaction for all tables; should it fail, every
  * table gets the full check, each in a subtransaction of its own, which
- * reports the failing table and goes on with the others.
+ * reports the failing table and goes on with the others. Whose table it is
+ * is asked only of those that need work.
  *
- * The full check (ensure_chunks()) looks up the chunks of the window, and
- * only when something is missing takes SHARE UPDATE EXCLUSIVE on the parent
- * (which serialises concurrent callers without blocking inserts or queries)
- * and looks again under that lock.
+ * The full check (ensure_chunks_ext()) first records the chunks of that
+ * table detached or dropped behind lakets' back (run_maintenance() does it
+ * for all tables), looks up the chunks of the window, and only when
+ * something is missing takes SHARE UPDATE EXCLUSIVE on the parent (which
+ * serialises concurrent callers without blocking inserts or queries) and
+ * looks again under that lock.
  *
  * A range that holds a dropped chunk's tombstone is never filled again, and
  * a chunk is never created over part of an existing chunk: the new chunk is
@@ -233,6 +238,7 @@ static bool
 default_surely_empty(Oid default_relid)
 {
 	HeapTuple	tup;
+	Form_pg_class form;
 	bool		empty = false;
 
 	if (!OidIsValid(default_relid))
@@ -240,17 +246,13 @@ default_surely_empty(Oid default_relid)
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(default_relid));
 	if (!HeapTupleIsValid(tup))
 		return true;			/* dropped: nothing to drain */
-	else
-	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-		/* anything but a plain table gets the full check */
-		if (form->relkind == RELKIND_RELATION &&
-			form->relpersistence != RELPERSISTENCE_TEMP &&
-			OidIsValid(form->relfilenode))
-			empty = main_fork_empty(form);
-		ReleaseSysCache(tup);
-	}
+	form = (Form_pg_class) GETSTRUCT(tup);
+	/* anything but a plain table gets the full check */
+	if (form->relkind == RELKIND_RELATION &&
+		form->relpersistence != RELPERSISTENCE_TEMP &&
+		OidIsValid(form->relfilenode))
+		empty = main_fork_empty(form);
+	ReleaseSysCache(tup);
 	return empty;
 }
 
