@@ -397,10 +397,10 @@ record_covered(const ChronoTable *ct, int64 from, int64 until)
 }
 
 /*
- * Make sure the chunks starting at "starts" (sorted, consecutive) exist, and
- * that the default partition holds no row a chunk could take; with
- * "record", remember in the registry that they exist (the window calls).
- * Returns the number of chunks created.
+ * Make sure the chunks starting at "starts" (sorted) exist, and that the
+ * default partition holds no row a chunk could take; with "record" (the
+ * starts are consecutive: a window), remember in the registry that the
+ * range they span is covered. Returns the number of chunks created.
  */
 static int
 ensure_chunks_ext(const ChronoTable *ct, List *starts, bool record)
