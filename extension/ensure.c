@@ -600,6 +600,48 @@ steady_pass(void *arg)
 }
 
 /*
+ * Run the steady-state pass over all ChronoTables. Returns the verdicts, in
+ * the order of *windows, or NULL when the pass failed (every table then
+ * needs the full check, which reports what failed).
+ */
+static Verdict *
+steady_verdicts(ChronoWindow **windows, int *count)
+{
+	SteadyPass	pass;
+	ErrorData  *edata;
+
+	pass.windows = *windows = catalog_list_windows(&pass.count);
+	pass.verdicts = palloc(sizeof(Verdict) * Max(pass.count, 1));
+	*count = pass.count;
+	edata = lakets_run_isolated(steady_pass, &pass);
+	if (edata == NULL)
+		return pass.verdicts;
+	FreeErrorData(edata);
+	return NULL;
+}
+
+/*
+ * The ids of the ChronoTables in their steady state: nothing to do, whoever
+ * owns them (run_maintenance() reports them without the full check).
+ */
+Bitmapset *
+ensure_steady_tables(void)
+{
+	ChronoWindow *windows;
+	int			count;
+	Verdict    *verdicts = steady_verdicts(&windows, &count);
+	Bitmapset  *steady = NULL;
+	int			i;
+
+	for (i = 0; verdicts != NULL && i < count; i++)
+	{
+		if (verdicts[i] == VERDICT_STEADY)
+			steady = bms_add_member(steady, windows[i].id);
+	}
+	return steady;
+}
+
+/*
  * ensure_one() for every ChronoTable the caller owns that may need work,
  * one failure at a time. Chunks detached or dropped behind lakets' back
  * are recorded for the tables that get the full check (run_maintenance()
@@ -608,25 +650,20 @@ steady_pass(void *arg)
 static int
 ensure_all(void)
 {
-	SteadyPass	pass;
-	ErrorData  *edata;
+	ChronoWindow *windows;
+	int			count;
+	Verdict    *verdicts = steady_verdicts(&windows, &count);
 	int			created = 0;
 	int			i;
 
-	pass.windows = catalog_list_windows(&pass.count);
-	pass.verdicts = palloc(sizeof(Verdict) * Max(pass.count, 1));
-	edata = lakets_run_isolated(steady_pass, &pass);
-	if (edata != NULL)
-		FreeErrorData(edata);	/* the full checks report what failed */
-
-	for (i = 0; i < pass.count; i++)
+	for (i = 0; i < count; i++)
 	{
 		ChronoTable *ct;
 		int			n;
 
-		if (edata == NULL && pass.verdicts[i] != VERDICT_CHECK)
+		if (verdicts != NULL && verdicts[i] != VERDICT_CHECK)
 			continue;
-		ct = catalog_get_chronotable_by_id(pass.windows[i].id, true);
+		ct = catalog_get_chronotable_by_id(windows[i].id, true);
 		if (ct == NULL || !ensure_owns(ct))
 			continue;			/* gone, or someone else's table */
 		catalog_reconcile_chunks(ct->id);

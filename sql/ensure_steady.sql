@@ -30,6 +30,12 @@ INSERT INTO st VALUES ('2036-01-01 12:00+00', 2);
 SELECT lakets.ensure_partitions() AS created;
 SELECT count(*) AS in_default FROM ONLY st_default;
 
+-- run_maintenance() tells the steady tables from those with work the same way
+INSERT INTO st VALUES ('2037-01-01 12:00+00', 4);
+SELECT step, object, action, detail FROM lakets.run_maintenance('partitions');
+SELECT step, object, action, detail FROM lakets.run_maintenance('partitions');
+SELECT tableoid::regclass AS chunk FROM st WHERE v = 4;
+
 -- a row without a time stays in the default partition, call after call
 INSERT INTO st VALUES (NULL, 3);
 SELECT lakets.ensure_partitions() AS created;
