@@ -35,6 +35,8 @@ INSERT INTO st VALUES ('2037-01-01 12:00+00', 4);
 SELECT step, object, action, detail FROM lakets.run_maintenance('partitions');
 SELECT step, object, action, detail FROM lakets.run_maintenance('partitions');
 SELECT tableoid::regclass AS chunk FROM st WHERE v = 4;
+-- (the maintenance test reads the job history from its start)
+DELETE FROM lakets.job_history;
 
 -- a row without a time stays in the default partition, call after call
 INSERT INTO st VALUES (NULL, 3);
