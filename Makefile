@@ -28,10 +28,10 @@ SQL_PARTS = extension/catalog.sql extension/timebucket.sql \
 	extension/lvc.sql extension/ingest.sql extension/metric_table.sql \
 	extension/alerts.sql extension/monitoring.sql
 
-REGRESS = setup timebucket chronotable convert ensure chunks rollup retention maintenance trust ingest \
+REGRESS = setup timebucket chronotable convert ensure ensure_steady chunks rollup retention maintenance trust ingest \
 	tsfuncs metric_table alerts monitoring lvc ingest_batch
 
-ISOLATION = ensure_vs_insert ensure_lock_timeout refresh_vs_insert refresh_vs_refresh \
+ISOLATION = ensure_vs_insert ensure_lock_timeout ensure_sees_commit refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
 	maintain_commits_per_table move_vs_move tail_vs_refresh
 

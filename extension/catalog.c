@@ -42,7 +42,7 @@
 	"id, relid, time_column, time_type, chunk_interval, past_count, future_count, " \
 	"(SELECT string_agg(format('%s = %L', split_part(o, '=', 1)," \
 	" substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(chunk_options) AS o), " \
-	"expired_before"
+	"expired_before, covered_from, covered_until"
 
 Oid
 catalog_time_type_oid(const char *name)
@@ -94,6 +94,8 @@ chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 {
 	ChronoTable *ct = palloc0(sizeof(ChronoTable));
 	bool		isnull;
+	bool		has_from;
+	bool		has_until;
 
 	ct->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 	ct->relid = oid_column(tup, desc, 2);
@@ -106,6 +108,9 @@ chronotable_from_tuple(HeapTuple tup, TupleDesc desc)
 	/* as a WITH list: "fillfactor = '70', toast.autovacuum_enabled = 'off'" */
 	ct->chunk_options = SPI_getvalue(tup, desc, 8);
 	ct->expired_before = optional_time(tup, desc, 9, &ct->has_expired_before);
+	ct->covered_from = optional_time(tup, desc, 10, &has_from);
+	ct->covered_until = optional_time(tup, desc, 11, &has_until);
+	ct->has_covered = has_from && has_until && ct->covered_from < ct->covered_until;
 	return ct;
 }
 
@@ -162,6 +167,50 @@ catalog_list_chronotables(void)
 	for (i = 0; i < SPI_processed; i++)
 		result = lappend(result, chronotable_from_tuple(SPI_tuptable->vals[i],
 														SPI_tuptable->tupdesc));
+	return result;
+}
+
+/*
+ * The windows of all ChronoTables, by id, with their default partitions, in
+ * one kept statement: what ensure_partitions() reads of each table in its
+ * steady state (no names, no storage options). One hash join finds the
+ * default partitions of all tables for less than a catalog cache lookup
+ * each costs in a new connection. Sets *count.
+ */
+ChronoWindow *
+catalog_list_windows(int *count)
+{
+	ChronoWindow *result;
+	uint64		i;
+
+	lakets_exec_kept("SELECT r.id, r.relid, r.chunk_interval, r.past_count, r.future_count,"
+					 " r.covered_from, r.covered_until, p.partdefid"
+					 " FROM lakets._chronotable_registry r"
+					 " LEFT JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = r.relid"
+					 " ORDER BY r.id",
+					 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	result = palloc0(sizeof(ChronoWindow) * Max(SPI_processed, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		ChronoWindow *w = &result[i];
+		bool		isnull;
+		bool		has_until;
+
+		w->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		w->relid = oid_column(tup, desc, 2);
+		w->chunk_interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 3, &isnull));
+		w->past_count = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+		w->future_count = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+		w->covered_from = optional_time(tup, desc, 6, &w->has_covered);
+		w->covered_until = optional_time(tup, desc, 7, &has_until);
+		w->has_covered = w->has_covered && has_until && w->covered_from < w->covered_until;
+		w->default_relid = oid_column(tup, desc, 8);
+		(void) SPI_getbinval(tup, desc, 8, &isnull);
+		w->partitioned = !isnull;
+	}
+	*count = (int) SPI_processed;
 	return result;
 }
 
@@ -281,6 +330,25 @@ catalog_set_expired_before(int32 id, int64 expired_before)
 	advance_instant("_chronotable_registry", "expired_before", id, expired_before);
 }
 
+/*
+ * Record that the chunks of [from, until) all exist or are tombstones. A
+ * hint (ensure.c): the row is skipped if another transaction has it locked,
+ * as a caller must not queue behind, say, a retention run.
+ */
+void
+catalog_set_covered(int32 id, int64 from, int64 until)
+{
+	Oid			types[3] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3] = {Int32GetDatum(id), TimestampTzGetDatum(from),
+	TimestampTzGetDatum(until)};
+
+	registry_write("UPDATE lakets._chronotable_registry r"
+				   " SET covered_from = $2, covered_until = $3"
+				   " FROM (SELECT id FROM lakets._chronotable_registry WHERE id = $1"
+				   " FOR NO KEY UPDATE SKIP LOCKED) l WHERE r.id = l.id",
+				   3, types, values, NULL, SPI_OK_UPDATE);
+}
+
 void
 catalog_set_window(int32 id, int32 past_count, int32 future_count)
 {
@@ -387,6 +455,20 @@ catalog_mark_chunk_gone(int64 chunk_id, const char *status)
 void
 catalog_reconcile_chunks(int32 chronotable_id)
 {
+	/* one table: its own statement, whose plan reads that table's chunks only */
+	if (chronotable_id != 0)
+	{
+		registry_write1("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
+						" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
+						" THEN 'detached' ELSE 'dropped' END,"
+						" chunk_relid = NULL, dropped_at = now()"
+						" FROM lakets._chronotable_registry r"
+						" WHERE r.id = $1 AND m.chronotable_id = $1 AND m.status = 'active'"
+						" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i"
+						" WHERE i.inhrelid = m.chunk_relid AND i.inhparent = r.relid)",
+						INT4OID, Int32GetDatum(chronotable_id), SPI_OK_UPDATE);
+		return;
+	}
 	registry_write1("UPDATE lakets._chunk_metadata m SET status = CASE WHEN EXISTS"
 					" (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_relid)"
 					" THEN 'detached' ELSE 'dropped' END,"

@@ -30,7 +30,25 @@ typedef struct ChronoTable
 	char	   *chunk_options;	/* storage parameters of chunks, or NULL */
 	bool		has_expired_before;
 	int64		expired_before; /* retention deleted default rows before it */
+	bool		has_covered;
+	int64		covered_from;	/* known chunks cover [covered_from, */
+	int64		covered_until;	/* covered_until): see ensure.c */
 } ChronoTable;
+
+/* What ensure.c's steady-state pass reads of every ChronoTable. */
+typedef struct ChronoWindow
+{
+	int32		id;
+	Oid			relid;
+	Interval	chunk_interval;
+	int32		past_count;
+	int32		future_count;
+	bool		has_covered;
+	int64		covered_from;
+	int64		covered_until;
+	bool		partitioned;	/* the table is (still) partitioned */
+	Oid			default_relid;	/* its default partition, if any */
+} ChronoWindow;
 
 typedef struct ChunkMeta
 {
@@ -51,6 +69,8 @@ extern char *catalog_relation_name(Oid relid);
 extern ChronoTable *catalog_get_chronotable(Oid relid, bool missing_ok);
 extern ChronoTable *catalog_get_chronotable_by_id(int32 id, bool missing_ok);
 extern List *catalog_list_chronotables(void);
+extern ChronoWindow *catalog_list_windows(int *count);
+extern void catalog_set_covered(int32 id, int64 from, int64 until);
 extern int32 catalog_insert_chronotable(Oid relid, const char *time_column,
 										Oid time_type, const Interval *iv,
 										const char *chunk_options);

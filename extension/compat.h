@@ -23,6 +23,63 @@
 	pg_class_ownercheck((relid), (roleid))
 #endif
 
+/*
+ * The storage of a relation's main data, from its pg_class row and without
+ * opening the relation (ensure.c). PG 16 renamed RelFileNode to
+ * RelFileLocator, PG 17 BackendId to ProcNumber.
+ */
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "storage/smgr.h"
+
+static inline SMgrRelation
+lakets_smgr_open(const FormData_pg_class *form)
+{
+	Oid			spc = OidIsValid(form->reltablespace) ? form->reltablespace :
+		MyDatabaseTableSpace;
+#if PG_VERSION_NUM >= 160000
+	RelFileLocator loc;
+
+	loc.spcOid = spc;
+	loc.dbOid = MyDatabaseId;
+	loc.relNumber = form->relfilenode;
+#if PG_VERSION_NUM >= 170000
+	return smgropen(loc, INVALID_PROC_NUMBER);
+#else
+	return smgropen(loc, InvalidBackendId);
+#endif
+#else
+	RelFileNode node;
+
+	node.spcNode = spc;
+	node.dbNode = MyDatabaseId;
+	node.relNode = form->relfilenode;
+	return smgropen(node, InvalidBackendId);
+#endif
+}
+
+/*
+ * The path, relative to the data directory, of the first file of a
+ * relation's main data as the standard storage manager (md.c) lays it out.
+ * PG 18's GetRelationPath() returns the path by value. Backend -1: not a
+ * temporary relation.
+ */
+#include "common/relpath.h"
+
+static inline char *
+lakets_main_fork_path(const FormData_pg_class *form)
+{
+	Oid			spc = OidIsValid(form->reltablespace) ? form->reltablespace :
+		MyDatabaseTableSpace;
+
+#if PG_VERSION_NUM >= 180000
+	return pstrdup(GetRelationPath(MyDatabaseId, spc, form->relfilenode, -1,
+								   MAIN_FORKNUM).str);
+#else
+	return GetRelationPath(MyDatabaseId, spc, form->relfilenode, -1, MAIN_FORKNUM);
+#endif
+}
+
 /* PG 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

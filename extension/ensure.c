@@ -3,12 +3,43 @@
  *	  The window of chunks around now(), and draining the default partition.
  *
  * ensure_partitions() runs often (every few minutes, from pg_cron or the
- * helper), so the steady state, where every chunk of the window exists and
- * the default partition is empty, takes no lock beyond a conditional ACCESS
- * SHARE peek at the default partition: one registry query and one page read
- * per table. Only when something is missing does it take SHARE UPDATE
- * EXCLUSIVE on the parent (which serialises concurrent callers without
- * blocking inserts or queries) and look again under that lock.
+ * helper), over thousands of tables, so the steady state, where every chunk
+ * of the window exists and the default partition is empty, must cost little
+ * per table, also from a new connection (cold caches). It costs one registry
+ * query for all tables (which also finds their default partitions), then
+ * per table some arithmetic, one catalog cache lookup and the size of one
+ * file, with no SPI, no relation opened and no lock (steady_pass()):
+ *
+ * - The registry keeps, per table, a range [covered_from, covered_until)
+ *   whose chunks all exist or are tombstones, recorded when a call found or
+ *   made them so. Chunk rows are never deleted (a dropped or detached chunk
+ *   stays as a tombstone, which is never filled again), so the range stays
+ *   true whatever happens to the chunks, behind lakets' back too, and
+ *   whatever the interval or window become: a window inside it needs no
+ *   chunk lookup. A window that has moved past it, or was widened, gets
+ *   the full check below.
+ * - The default partition is certainly empty when its main fork has no
+ *   block: a row inserted into it, committed or not, has extended the file
+ *   at once, and only TRUNCATE (a new file) or VACUUM shrink it. The size
+ *   is read from the pg_class row without opening the relation (which from
+ *   a new connection would build a relcache entry per table) and without a
+ *   lock: a file a concurrent TRUNCATE or DROP replaces or removes reads as
+ *   empty or missing, and what commits after the call began is the next
+ *   call's. A file with blocks, be they only dead rows, gets the full
+ *   check, which scans it for a visible row; a row not yet committed is
+ *   drained by the first call that sees it committed.
+ *
+ * The pass runs in one subtransaction for all tables; should it fail, every
+ * table gets the full check, each in a subtransaction of its own, which
+ * reports the failing table and goes on with the others. Whose table it is
+ * is asked only of those that need work.
+ *
+ * The full check (ensure_chunks_ext()) first records the chunks of that
+ * table detached or dropped behind lakets' back (run_maintenance() does it
+ * for all tables), looks up the chunks of the window, and only when
+ * something is missing takes SHARE UPDATE EXCLUSIVE on the parent (which
+ * serialises concurrent callers without blocking inserts or queries) and
+ * looks again under that lock.
  *
  * A range that holds a dropped chunk's tombstone is never filled again, and
  * a chunk is never created over part of an existing chunk: the new chunk is
@@ -24,20 +55,27 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/smgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "args.h"
@@ -123,11 +161,12 @@ known_ranges(const ChronoTable *ct, int64 from, int64 to)
 
 /*
  * The pieces of the chunks starting at "starts" that no chunk covers yet and
- * retention would not drop, as a list of TimeRange: one piece per gap of each chunk, never merged across
- * chunk boundaries (a range set would coalesce adjacent chunks).
+ * retention would not drop, as a list of TimeRange: one piece per gap of
+ * each chunk, never merged across chunk boundaries (a range set would
+ * coalesce adjacent chunks). Sets *skipped if retention would drop a piece.
  */
 static List *
-missing_ranges(const ChronoTable *ct, List *starts, Expiry *expiry)
+missing_ranges(const ChronoTable *ct, List *starts, Expiry *expiry, bool *skipped)
 {
 	List	   *missing = NIL;
 	RangeSet   *known;
@@ -151,13 +190,70 @@ missing_ranges(const ChronoTable *ct, List *starts, Expiry *expiry)
 
 			/* retention would drop it at once */
 			if (gaps->ranges[i].end <= expiry_cutoff(expiry))
+			{
+				*skipped = true;
 				continue;
+			}
 			piece = palloc(sizeof(TimeRange));
 			*piece = gaps->ranges[i];
 			missing = lappend(missing, piece);
 		}
 	}
 	return missing;
+}
+
+/*
+ * Whether a relation's main data has no block. Where the standard storage
+ * manager keeps it, the size of the first file says so (one stat() instead
+ * of the storage manager's open, seek and close, the largest part of the
+ * steady state's cost per table); otherwise, or if that file is not there,
+ * the storage manager is asked. A file that is missing counts as not
+ * empty: the full check will see.
+ */
+static bool
+main_fork_empty(const FormData_pg_class *form)
+{
+	char	   *path = lakets_main_fork_path(form);
+	struct stat st;
+	SMgrRelation smgr;
+	bool		empty;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return st.st_size == 0;
+	smgr = lakets_smgr_open(form);
+	empty = smgrexists(smgr, MAIN_FORKNUM) && smgrnblocks(smgr, MAIN_FORKNUM) == 0;
+	/* no file descriptor per table left open */
+	smgrclose(smgr);
+	return empty;
+}
+
+/*
+ * Whether a default partition is certainly empty, read from the size of its
+ * file (see the file header). No lock is needed to read a size: a file
+ * that a concurrent TRUNCATE or DROP replaces or removes reads as empty or
+ * missing, and what was committed after this call began is for the next
+ * call. Raises no error of its own.
+ */
+static bool
+default_surely_empty(Oid default_relid)
+{
+	HeapTuple	tup;
+	Form_pg_class form;
+	bool		empty = false;
+
+	if (!OidIsValid(default_relid))
+		return true;			/* no default partition */
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(default_relid));
+	if (!HeapTupleIsValid(tup))
+		return true;			/* dropped: nothing to drain */
+	form = (Form_pg_class) GETSTRUCT(tup);
+	/* anything but a plain table gets the full check */
+	if (form->relkind == RELKIND_RELATION &&
+		form->relpersistence != RELPERSISTENCE_TEMP &&
+		OidIsValid(form->relfilenode))
+		empty = main_fork_empty(form);
+	ReleaseSysCache(tup);
+	return empty;
 }
 
 /*
@@ -272,38 +368,86 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 }
 
 /*
- * Make sure the chunks starting at "starts" (sorted) exist, and that the
- * default partition holds no row a chunk could take. Returns the number of
- * chunks created.
+ * Record that the chunks of [from, until) all exist or are tombstones,
+ * joined to the range recorded before when the two touch. Only a hint for
+ * later calls, so it is never worth an error or a wait: it is skipped in a
+ * REPEATABLE READ or SERIALIZABLE transaction (where a concurrent update of
+ * the registry row would be a serialization failure) and when another
+ * transaction has the row locked (catalog_set_covered()). Not in a
+ * subtransaction of its own either: each subtransaction's commit walks all
+ * the locks the transaction holds, and a call that creates a chunk on each
+ * of many tables holds many.
  */
-int
-ensure_chunks(const ChronoTable *ct, List *starts)
+static void
+record_covered(const ChronoTable *ct, int64 from, int64 until)
+{
+	if (IsolationUsesXactSnapshot())
+		return;
+	if (ct->has_covered && ct->covered_from <= until && from <= ct->covered_until)
+	{
+		int64		joined_from = Min(from, ct->covered_from);
+		int64		joined_until = Max(until, ct->covered_until);
+
+		if (joined_from == ct->covered_from && joined_until == ct->covered_until)
+			return;				/* nothing new */
+		from = joined_from;
+		until = joined_until;
+	}
+	catalog_set_covered(ct->id, from, until);
+}
+
+/*
+ * Make sure the chunks starting at "starts" (sorted) exist, and that the
+ * default partition holds no row a chunk could take; with "record" (the
+ * starts are consecutive: a window), remember in the registry that the
+ * range they span is covered. Returns the number of chunks created.
+ */
+static int
+ensure_chunks_ext(const ChronoTable *ct, List *starts, bool record)
 {
 	Oid			parent_relid = chunk_parent_relid(ct, false);
 	Oid			default_relid = get_default_partition_oid(parent_relid);
 	Expiry		expiry = {ct, false, PG_INT64_MIN};
-	List	   *missing = missing_ranges(ct, starts, &expiry);
-	bool		drain = default_has_rows(ct, default_relid, &expiry);
+	int64		from = starts ? *(int64 *) linitial(starts) : 0;
+	int64		until = starts ? lakets_bucket_add(*(int64 *) llast(starts),
+												   &ct->chunk_interval, 1) : 0;
+	bool		covered = starts == NIL ||
+		(ct->has_covered && ct->covered_from <= from && until <= ct->covered_until);
+	bool		skipped = false;
+	List	   *missing = covered ? NIL : missing_ranges(ct, starts, &expiry, &skipped);
+	bool		drain = !default_surely_empty(default_relid) &&
+		default_has_rows(ct, default_relid, &expiry);
 	int			created = 0;
 	ListCell   *lc;
 
-	if (missing == NIL && !drain)
-		return 0;
-
-	lakets_lock_relation(parent_relid, ShareUpdateExclusiveLock);
-	/* another session may have done the work while we waited */
-	missing = missing_ranges(ct, starts, &expiry);
-	foreach(lc, missing)
+	if (missing != NIL || drain)
 	{
-		TimeRange  *piece = lfirst(lc);
+		lakets_lock_relation(parent_relid, ShareUpdateExclusiveLock);
+		/* another session may have done the work while we waited */
+		skipped = false;
+		missing = covered ? NIL : missing_ranges(ct, starts, &expiry, &skipped);
+		foreach(lc, missing)
+		{
+			TimeRange  *piece = lfirst(lc);
 
-		/* rows of the range may wait in the default partition: move them */
-		chunk_create(ct, parent_relid, piece->start, piece->end, true);
-		created++;
+			/* rows of the range may wait in the default partition: move them */
+			chunk_create(ct, parent_relid, piece->start, piece->end, true);
+			created++;
+		}
+		if (drain)
+			created += drain_default(ct, parent_relid, default_relid,
+									 expiry_cutoff(&expiry));
 	}
-	if (drain)
-		created += drain_default(ct, parent_relid, default_relid, expiry_cutoff(&expiry));
+	/* a piece retention would drop is not there: the range is not covered */
+	if (record && !covered && !skipped)
+		record_covered(ct, from, until);
 	return created;
+}
+
+int
+ensure_chunks(const ChronoTable *ct, List *starts)
+{
+	return ensure_chunks_ext(ct, starts, false);
 }
 
 /* Bucket starts covering [from, to), at most LAKETS_MAX_CHUNKS_PER_CALL. */
@@ -341,7 +485,7 @@ range_starts(const ChronoTable *ct, int64 from, int64 to)
  * dropped behind lakets' back first: catalog_reconcile_chunks().)
  */
 static int
-ensure_starts(const ChronoTable *ct, List *starts)
+ensure_starts(const ChronoTable *ct, List *starts, bool record)
 {
 	Oid			relid = chunk_parent_relid(ct, false);
 	OwnerSwitch sw;
@@ -349,7 +493,7 @@ ensure_starts(const ChronoTable *ct, List *starts)
 
 	lakets_check_owner(relid);
 	lakets_become_owner(relid, &sw);
-	created = ensure_chunks(ct, starts);
+	created = ensure_chunks_ext(ct, starts, record);
 	lakets_end_owner(&sw);
 	return created;
 }
@@ -357,7 +501,7 @@ ensure_starts(const ChronoTable *ct, List *starts)
 static int
 ensure_one(const ChronoTable *ct, int past_count, int future_count)
 {
-	return ensure_starts(ct, chronotable_window_starts(ct, past_count, future_count));
+	return ensure_starts(ct, chronotable_window_starts(ct, past_count, future_count), true);
 }
 
 typedef struct EnsureWork
@@ -401,21 +545,128 @@ ensure_owns(const ChronoTable *ct)
 	return OidIsValid(relid) && lakets_relation_ownercheck(relid, GetUserId());
 }
 
-/* ensure_one() for every ChronoTable the caller owns, one failure at a time. */
+/* What the steady-state pass found for a ChronoTable. */
+typedef enum Verdict
+{
+	VERDICT_SKIP,				/* gone, or someone else's */
+	VERDICT_STEADY,				/* nothing to do */
+	VERDICT_CHECK				/* may need work: the full check */
+} Verdict;
+
+typedef struct SteadyPass
+{
+	const ChronoWindow *windows;
+	int			count;
+	Verdict    *verdicts;
+} SteadyPass;
+
+/*
+ * See the file header: no SPI, no relation opened, no lock taken, and one
+ * catalog cache lookup for a table in its steady state. Whose table it is
+ * matters only when there is something to do.
+ */
+static Verdict
+steady_verdict(const ChronoWindow *w, TimestampTz now)
+{
+	int64		current;
+
+	if (w->partitioned && w->has_covered)
+	{
+		current = lakets_bucket_start(now, &w->chunk_interval);
+		if (lakets_bucket_add(current, &w->chunk_interval, -w->past_count) >= w->covered_from &&
+			lakets_bucket_add(current, &w->chunk_interval, w->future_count + 1) <= w->covered_until &&
+			default_surely_empty(w->default_relid))
+			return VERDICT_STEADY;
+	}
+	/* a table gone behind lakets' back is forgotten, not ours to report */
+	if (get_rel_relkind(w->relid) != RELKIND_PARTITIONED_TABLE ||
+		!lakets_relation_ownercheck(w->relid, GetUserId()))
+		return VERDICT_SKIP;
+	return VERDICT_CHECK;
+}
+
+static void
+steady_pass(void *arg)
+{
+	SteadyPass *pass = arg;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int			i;
+
+	for (i = 0; i < pass->count; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pass->verdicts[i] = steady_verdict(&pass->windows[i], now);
+	}
+}
+
+/*
+ * Run the steady-state pass over all ChronoTables. Returns the verdicts, in
+ * the order of *windows, or NULL when the pass failed (every table then
+ * needs the full check, which reports what failed).
+ */
+static Verdict *
+steady_verdicts(ChronoWindow **windows, int *count)
+{
+	SteadyPass	pass;
+	ErrorData  *edata;
+
+	pass.windows = *windows = catalog_list_windows(&pass.count);
+	pass.verdicts = palloc(sizeof(Verdict) * Max(pass.count, 1));
+	*count = pass.count;
+	edata = lakets_run_isolated(steady_pass, &pass);
+	if (edata == NULL)
+		return pass.verdicts;
+	FreeErrorData(edata);
+	return NULL;
+}
+
+/*
+ * The ids of the ChronoTables in their steady state: nothing to do, whoever
+ * owns them (run_maintenance() reports them without the full check).
+ */
+Bitmapset *
+ensure_steady_tables(void)
+{
+	ChronoWindow *windows;
+	int			count;
+	Verdict    *verdicts = steady_verdicts(&windows, &count);
+	Bitmapset  *steady = NULL;
+	int			i;
+
+	for (i = 0; verdicts != NULL && i < count; i++)
+	{
+		if (verdicts[i] == VERDICT_STEADY)
+			steady = bms_add_member(steady, windows[i].id);
+	}
+	return steady;
+}
+
+/*
+ * ensure_one() for every ChronoTable the caller owns that may need work,
+ * one failure at a time. Chunks detached or dropped behind lakets' back
+ * are recorded for the tables that get the full check (run_maintenance()
+ * records them for all tables).
+ */
 static int
 ensure_all(void)
 {
-	ListCell   *lc;
+	ChronoWindow *windows;
+	int			count;
+	Verdict    *verdicts = steady_verdicts(&windows, &count);
 	int			created = 0;
+	int			i;
 
-	catalog_reconcile_chunks(0);
-	foreach(lc, catalog_list_chronotables())
+	for (i = 0; i < count; i++)
 	{
-		ChronoTable *ct = lfirst(lc);
+		ChronoTable *ct;
 		int			n;
 
-		if (!ensure_owns(ct))
-			continue;			/* someone else's table */
+		if (verdicts != NULL && verdicts[i] != VERDICT_CHECK)
+			continue;
+		ct = catalog_get_chronotable_by_id(windows[i].id, true);
+		if (ct == NULL || !ensure_owns(ct))
+			continue;			/* gone, or someone else's table */
+		catalog_reconcile_chunks(ct->id);
 		if (ensure_isolated(ct, &n) == NULL)
 			created += n;
 	}
@@ -476,7 +727,7 @@ lakets_ensure_partitions_internal(PG_FUNCTION_ARGS)
 		created = ensure_one(ct, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 	else
 		created = ensure_starts(ct, range_starts(ct, PG_GETARG_TIMESTAMPTZ(3),
-												 PG_GETARG_TIMESTAMPTZ(4)));
+												 PG_GETARG_TIMESTAMPTZ(4)), false);
 	SPI_finish();
 	PG_RETURN_INT32(created);
 }
