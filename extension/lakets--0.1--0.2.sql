@@ -97,7 +97,12 @@ CREATE TABLE lakets._chronotable_registry (
 	-- retention deleted the rows of the default partition before this
 	-- instant: RollUps never recompute buckets from before it
 	expired_before	timestamptz,
-	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now()
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	-- every chunk of [covered_from, covered_until) exists or is a
+	-- tombstone (chunk rows are never deleted): ensure_partitions() needs
+	-- no chunk lookup while the window lies inside it (ensure.c)
+	covered_from	timestamptz,
+	covered_until	timestamptz
 );
 
 COMMENT ON TABLE lakets._chronotable_registry IS
