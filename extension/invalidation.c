@@ -375,7 +375,8 @@ ranges_to_log(SourceRanges *s)
 			break;
 	if (i == s->ranges->count)
 		return s->ranges;
-	tail = tail_usable_start(s->relid);
+	/* ranges are sorted: the i-th is the earliest recent one */
+	tail = tail_usable_start(s->relid, s->ranges->ranges[i].start);
 	log = rangeset_create();
 	for (i = 0; i < s->ranges->count; i++)
 	{

@@ -38,6 +38,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/skey.h"
 #include "access/table.h"
@@ -46,6 +47,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -103,14 +105,47 @@ tail_index_relid(void)
 }
 
 /*
- * For a committing transaction with recent ranges of a source: take the
- * writers lock (held to the end of the transaction) and return the earliest
- * start of a committed tail entry it may rely on; DT_NOEND when there is
- * none, or when a refresh in progress has claimed one (then it relies on
- * nothing and logs its own).
+ * The tail entry this backend relied on last (its committing transactions
+ * mostly write the same source): checking that one row is still there and
+ * unclaimed takes one heap page, not an index scan.
+ */
+static Oid	cached_source = InvalidOid;
+static ItemPointerData cached_tid;
+static int64 cached_start;
+
+/* Whether tup is a committed, unclaimed tail entry of source (and its start). */
+static bool
+usable_tail(Relation rel, HeapTuple tup, SnapshotData *dirty, Oid source_relid, int64 *start)
+{
+	bool		isnull;
+	Datum		d;
+
+	/* inserted, claimed or consumed by a transaction in progress */
+	if (TransactionIdIsValid(dirty->xmin) || TransactionIdIsValid(dirty->xmax))
+		return false;
+	d = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+	if (isnull || DatumGetObjectId(d) != source_relid)
+		return false;
+	d = heap_getattr(tup, 3, RelationGetDescr(rel), &isnull);
+	if (isnull || DatumGetTimestampTz(d) != DT_NOEND)
+		return false;
+	d = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull);
+	if (isnull)
+		return false;
+	*start = DatumGetTimestampTz(d);
+	return true;
+}
+
+/*
+ * For a committing transaction with recent ranges of a source, the earliest
+ * of which starts at from: take the writers lock (held to the end of the
+ * transaction) and return the start of a committed tail entry it may rely
+ * on, at or before from when there is one; DT_NOEND when there is none, or
+ * when a refresh in progress has claimed one (then the transaction relies
+ * on nothing and logs its own).
  */
 int64
-tail_usable_start(Oid source_relid)
+tail_usable_start(Oid source_relid, int64 from)
 {
 	Relation	rel;
 	SysScanDesc scan;
@@ -118,34 +153,58 @@ tail_usable_start(Oid source_relid)
 	SnapshotData dirty;
 	HeapTuple	tup;
 	int64		earliest = DT_NOEND;
+	int64		start;
 
 	if (!lookup_relids() || !OidIsValid(catalog_log_relid()))
 		return DT_NOEND;
 	LockRelationOid(writers_relid, AccessShareLock);
 
-	/* a dirty read: it also sees a claim still in progress */
+	/* dirty reads: they also see a claim still in progress */
 	InitDirtySnapshot(dirty);
 	rel = table_open(catalog_log_relid(), AccessShareLock);
+	if (cached_source == source_relid && cached_start <= from)
+	{
+		HeapTupleData cached;
+		Buffer		buf;
+		bool		usable = false;
+
+		cached.t_self = cached_tid;
+		if (heap_fetch(rel, &dirty, &cached, &buf, false))
+		{
+			usable = usable_tail(rel, &cached, &dirty, source_relid, &start) &&
+				start == cached_start;
+			ReleaseBuffer(buf);
+		}
+		if (usable)
+		{
+			table_close(rel, AccessShareLock);
+			return start;
+		}
+	}
+	cached_source = InvalidOid;
+
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(source_relid));
 	scan = systable_beginscan(rel, tail_index, true, &dirty, 1, &key);
 	while ((tup = systable_getnext(scan)) != NULL)
 	{
-		bool		null_start,
-					null_end;
-		Datum		start,
-					end;
-
-		/* inserted, claimed or consumed by a transaction in progress */
-		if (TransactionIdIsValid(dirty.xmin) || TransactionIdIsValid(dirty.xmax))
+		if (!usable_tail(rel, tup, &dirty, source_relid, &start))
 		{
-			earliest = DT_NOEND;
-			break;
+			/* a claim in progress: rely on none */
+			if (TransactionIdIsValid(dirty.xmin) || TransactionIdIsValid(dirty.xmax))
+			{
+				earliest = DT_NOEND;
+				cached_source = InvalidOid;
+				break;
+			}
+			continue;
 		}
-		start = heap_getattr(tup, 2, RelationGetDescr(rel), &null_start);
-		end = heap_getattr(tup, 3, RelationGetDescr(rel), &null_end);
-		if (!null_start && !null_end && DatumGetTimestampTz(end) == DT_NOEND &&
-			DatumGetTimestampTz(start) < earliest)
-			earliest = DatumGetTimestampTz(start);
+		if (start < earliest)
+		{
+			earliest = start;
+			cached_source = source_relid;
+			cached_tid = tup->t_self;
+			cached_start = start;
+		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);

@@ -9,7 +9,7 @@
 #include "utils/array.h"
 
 extern Oid	tail_index_relid(void);
-extern int64 tail_usable_start(Oid source_relid);
+extern int64 tail_usable_start(Oid source_relid, int64 from);
 extern ArrayType *tail_claim(Oid source_relid);
 
 #endif							/* LAKETS_TAIL_H */
