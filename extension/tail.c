@@ -68,11 +68,23 @@ static Oid	writers_relid = InvalidOid; /* lakets._invalidation_writers */
 static Oid	tail_index = InvalidOid;	/* the log's partial index of tails */
 static bool callback_registered = false;
 
+/*
+ * The tail entry this backend relied on last (its committing transactions
+ * mostly write the same source): checking that one row is still there and
+ * unclaimed takes one heap page, not an index scan.
+ */
+static Oid	cached_source = InvalidOid;
+static ItemPointerData cached_tid;
+static int64 cached_start;
+
 static void
 forget_relids(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == writers_relid || relid == tail_index)
+	{
 		writers_relid = tail_index = InvalidOid;
+		cached_source = InvalidOid;
+	}
 }
 
 static bool
@@ -103,15 +115,6 @@ tail_index_relid(void)
 {
 	return lookup_relids() ? tail_index : InvalidOid;
 }
-
-/*
- * The tail entry this backend relied on last (its committing transactions
- * mostly write the same source): checking that one row is still there and
- * unclaimed takes one heap page, not an index scan.
- */
-static Oid	cached_source = InvalidOid;
-static ItemPointerData cached_tid;
-static int64 cached_start;
 
 /* Whether tup is a committed, unclaimed tail entry of source (and its start). */
 static bool
@@ -162,7 +165,9 @@ tail_usable_start(Oid source_relid, int64 from)
 	/* dirty reads: they also see a claim still in progress */
 	InitDirtySnapshot(dirty);
 	rel = table_open(catalog_log_relid(), AccessShareLock);
-	if (cached_source == source_relid && cached_start <= from)
+	/* (VACUUM may have cut the cached row's page off the end) */
+	if (cached_source == source_relid && cached_start <= from &&
+		ItemPointerGetBlockNumber(&cached_tid) < RelationGetNumberOfBlocks(rel))
 	{
 		HeapTupleData cached;
 		Buffer		buf;
