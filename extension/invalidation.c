@@ -87,9 +87,17 @@ static bool callback_registered = false;
 static void
 forget_state(void)
 {
-	/* the memory goes with TopTransactionContext */
+	/* the ranges go with TopTransactionContext, the entries stay for reuse */
+	if (inval_cxt != NULL)
+	{
+		HASH_SEQ_STATUS scan;
+		SourceRanges *s;
+
+		hash_seq_init(&scan, sources);
+		while ((s = hash_seq_search(&scan)) != NULL)
+			(void) hash_search(sources, &s->relid, HASH_REMOVE, NULL);
+	}
 	inval_cxt = NULL;
-	sources = NULL;
 	flushed = NIL;
 	preparing = false;
 }
@@ -171,14 +179,18 @@ ensure_state(void)
 		RegisterSubXactCallback(subxact_callback, NULL);
 		callback_registered = true;
 	}
+	if (sources == NULL)
+	{
+		/* made once per backend: a transaction only adds and removes entries */
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.hcxt = TopMemoryContext;
+		ctl.entrysize = sizeof(SourceRanges);
+		sources = hash_create("lakets invalidated sources", 8, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
 	inval_cxt = AllocSetContextCreate(TopTransactionContext, "lakets invalidations",
 									  ALLOCSET_SMALL_SIZES);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
-	ctl.hcxt = inval_cxt;
-	ctl.entrysize = sizeof(SourceRanges);
-	sources = hash_create("lakets invalidated sources", 8, &ctl,
-						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 static SourceRanges *
@@ -404,7 +416,7 @@ invalidation_flush(void)
 	SourceRanges *s;
 	bool		logged = false;
 
-	if (sources == NULL)
+	if (inval_cxt == NULL)
 		return;
 	/* the extension may have been dropped in this very transaction */
 	if (!OidIsValid(catalog_log_relid()))
