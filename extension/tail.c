@@ -217,6 +217,27 @@ tail_usable_start(Oid source_relid, int64 from)
 }
 
 /*
+ * Transactions a wait timed out on (a commit stuck in a synchronous
+ * replication wait, a transaction idle after a refresh flushed its ranges):
+ * while they run, later refreshes give up on them at once instead of
+ * waiting lakets.lock_timeout each.
+ */
+#define MAX_STUCK 8
+static VirtualTransactionId stuck[MAX_STUCK];
+static int	nstuck = 0;
+
+static bool
+is_stuck(VirtualTransactionId vxid)
+{
+	int			i;
+
+	for (i = 0; i < Min(nstuck, MAX_STUCK); i++)
+		if (VirtualTransactionIdEquals(stuck[i], vxid))
+			return true;
+	return false;
+}
+
+/*
  * Wait until every transaction that held the writers lock when we looked
  * has ended, at most lakets.lock_timeout; false on timeout. Polls instead
  * of queueing for the lock, so no writer ever waits for us.
@@ -237,8 +258,13 @@ wait_for_writers(void)
 	{
 		while (!VirtualXactLock(holders[i], false))
 		{
-			if (deadline != 0 && GetCurrentTimestamp() >= deadline)
+			if (is_stuck(holders[i]) ||
+				(deadline != 0 && GetCurrentTimestamp() >= deadline))
+			{
+				if (!is_stuck(holders[i]))
+					stuck[nstuck++ % MAX_STUCK] = holders[i];
 				return false;
+			}
 			CHECK_FOR_INTERRUPTS();
 			pg_usleep(1000L);
 		}
