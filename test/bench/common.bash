@@ -48,3 +48,8 @@ timed() { # test system rep sql
 	printf "CHECKPOINT;\nSELECT bench.start();\n%s;\nSELECT bench.stop('%s', '%s', %d);\n" \
 		"$4" "$1" "$2" "$3"
 }
+
+# A call of bench.time_call() (time_call.sql) as a line of SQL.
+time_stmt() { # test system rep sql
+	printf "SELECT bench.time_call('%s', '%s', %d, \$q\$%s\$q\$);\n" "$1" "$2" "$3" "$4"
+}

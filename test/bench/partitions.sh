@@ -43,10 +43,6 @@ bench=partitions
 lakets_sql="SELECT lakets.ensure_partitions()"
 partman_sql="SELECT partman.run_maintenance(p_analyze := false)"
 
-time_stmt() { # test system rep sql
-	printf "SELECT bench.time_call('%s', '%s', %d, \$q\$%s\$q\$);\n" "$1" "$2" "$3" "$4"
-}
-
 snapshot() {
 	q -c "TRUNCATE bench.snapshot" \
 		-c "INSERT INTO bench.snapshot SELECT * FROM bench.partition_counts('lt') UNION ALL SELECT * FROM bench.partition_counts('pm')"

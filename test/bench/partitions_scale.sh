@@ -44,10 +44,6 @@ bench=partitions_scale
 lakets_sql="SELECT lakets.ensure_partitions()"
 partman_sql="SELECT partman.run_maintenance(p_analyze := false)"
 
-time_stmt() { # test system rep sql
-	printf "SELECT bench.time_call('%s', '%s', %d, \$q\$%s\$q\$);\n" "$1" "$2" "$3" "$4"
-}
-
 # Every lakets call of test $1 returned 0 (created nothing).
 check_nothing_created() {
 	local bad
