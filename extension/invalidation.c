@@ -82,21 +82,18 @@ static bool suppressed = false;
 static bool preparing = false;
 static HTAB *sources = NULL;
 static List *flushed = NIL;
+static List *touched = NIL;		/* this transaction's entries of sources */
 static bool callback_registered = false;
 
 static void
 forget_state(void)
 {
 	/* the ranges go with TopTransactionContext, the entries stay for reuse */
-	if (inval_cxt != NULL)
-	{
-		HASH_SEQ_STATUS scan;
-		SourceRanges *s;
+	ListCell   *lc;
 
-		hash_seq_init(&scan, sources);
-		while ((s = hash_seq_search(&scan)) != NULL)
-			(void) hash_search(sources, &s->relid, HASH_REMOVE, NULL);
-	}
+	foreach(lc, touched)
+		(void) hash_search(sources, &((SourceRanges *) lfirst(lc))->relid, HASH_REMOVE, NULL);
+	touched = NIL;
 	inval_cxt = NULL;
 	flushed = NIL;
 	preparing = false;
@@ -220,6 +217,7 @@ source_ranges(Oid relid)
 							 "there is no need to call it directly.")));
 		}
 		old = MemoryContextSwitchTo(inval_cxt);
+		touched = lappend(touched, s);
 		s->ranges = rangeset_create();
 		s->hit_start = s->hit_end = 0;
 		MemoryContextSwitchTo(old);
@@ -412,8 +410,7 @@ ranges_to_log(SourceRanges *s)
 void
 invalidation_flush(void)
 {
-	HASH_SEQ_STATUS scan;
-	SourceRanges *s;
+	ListCell   *lc;
 	bool		logged = false;
 
 	if (inval_cxt == NULL)
@@ -425,9 +422,10 @@ invalidation_flush(void)
 		return;
 	}
 
-	hash_seq_init(&scan, sources);
-	while ((s = hash_seq_search(&scan)) != NULL)
+	foreach(lc, touched)
 	{
+		SourceRanges *s = lfirst(lc);
+
 		if (s->ranges == NULL || s->ranges->count == 0)
 			continue;
 		/* a source dropped in this transaction needs nothing any more */
