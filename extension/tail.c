@@ -33,7 +33,9 @@
  * gone or still there and usable), so no change goes unrecorded.
  *
  * The holders waited for are the writers of every source, but each holds
- * the lock only from its pre-commit to its commit.
+ * the lock only from its pre-commit (or a refresh inside it, which writes
+ * its ranges first) to its end; a prepared transaction relies on no tail
+ * entry (invalidation.c), so it never holds the lock while it waits.
  */
 #include "postgres.h"
 
