@@ -39,6 +39,7 @@
 typedef struct BucketCache
 {
 	bool		checked;		/* width holds a checked width */
+	bool		stable;			/* the width is the same in every call */
 	Interval	width;
 	Oid			typid;
 	int64		usecs;			/* 0 for a month width */
@@ -53,9 +54,11 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BucketCache));
 		c->typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		/* a constant (or a parameter of the query): checked once */
+		c->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (!c->checked || memcmp(&c->width, width, sizeof(Interval)) != 0)
+	if (!c->checked || (!c->stable && memcmp(&c->width, width, sizeof(Interval)) != 0))
 	{
 		c->checked = false;
 		lakets_validate_interval(width, c->typid, "bucket width");
@@ -66,31 +69,37 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 	return c;
 }
 
+/*
+ * The common case, a fixed width and no origin on a timestamp: one floor
+ * division (what date_bin() does), the width checked at the first call of a
+ * call site whose width is a constant.
+ */
 static Datum
 bucket(FunctionCallInfo fcinfo, bool has_origin)
 {
-	Interval   *width = PG_GETARG_INTERVAL_P(0);
-	BucketCache *c = bucket_cache(fcinfo, width);
+	BucketCache *c = fcinfo->flinfo->fn_extra;
 	int64		t;
 	int64		origin;
 
-	if (!has_origin && c->usecs != 0 && c->typid != DATEOID)
+	if (c == NULL || !c->checked || !c->stable)
+		c = bucket_cache(fcinfo, PG_GETARG_INTERVAL_P(0));
+	if (likely(!has_origin && c->usecs != 0 && c->typid != DATEOID))
 	{
 		t = DatumGetInt64(PG_GETARG_DATUM(1));
-		if (!TIMESTAMP_NOT_FINITE(t) && IS_VALID_TIMESTAMP(t))
+		if (likely(!TIMESTAMP_NOT_FINITE(t) && IS_VALID_TIMESTAMP(t)))
 		{
-			int64		q = t / c->usecs;
+			int64		r = t % c->usecs;
 
-			if (t % c->usecs < 0)
-				q--;
-			return Int64GetDatum(q * c->usecs);
+			if (r < 0)
+				r += c->usecs;
+			return Int64GetDatum(t - r);
 		}
 	}
 	t = lakets_time_to_utc(PG_GETARG_DATUM(1), c->typid);
 	origin = has_origin ? lakets_time_to_utc(PG_GETARG_DATUM(2), c->typid) : 0;
 	if (TIMESTAMP_NOT_FINITE(t))
 		return PG_GETARG_DATUM(1);
-	return lakets_utc_to_time(lakets_bucket_start_origin(t, width, origin), c->typid);
+	return lakets_utc_to_time(lakets_bucket_start_origin(t, &c->width, origin), c->typid);
 }
 
 /* SQL: lakets.time_bucket(p_interval interval, p_timestamp timestamptz|timestamp|date) */
