@@ -407,8 +407,10 @@ exec_insert(const char *sql, Oid *types, Datum *values, const char *nulls)
  * invalidated) writes the whole table: inserting each row into the indexes
  * then costs more than building them afterwards, as create_rollup() and a
  * hand-made CREATE TABLE AS plus CREATE INDEX do. The rows are not sorted
- * either (as create_rollup() loads them): at 432,000 rows the sort cost
- * more than twice what it saved the index build. So the indexes are marked
+ * either: at 432,000 rows the sort cost more than twice what it saved the
+ * index build; they are written a source chunk at a time instead, which
+ * keeps the rows of nearby buckets together (rebuild_boundaries()). So the
+ * indexes are marked
  * not ready for inserts (in this transaction's catalog snapshot only: other
  * sessions go on reading them as they were committed, the old rows
  * included), the rows are inserted, and each index is rebuilt by REINDEX,
@@ -422,12 +424,76 @@ exec_insert(const char *sql, Oid *types, Datum *values, const char *nulls)
  */
 typedef struct RebuildWork
 {
+	const Rollup *r;
+	const TimeRange *w;
 	const char *sql;
 	Oid		   *types;
-	Datum	   *values;
 	const char *nulls;
 	List	   *indexes;
 } RebuildWork;
+
+/* At most this many statements write a rebuilt window. */
+#define MAX_REBUILD_PIECES 64
+
+static int
+compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The bucket starts strictly inside w at which a rebuild starts a new
+ * statement: the source's chunk boundaries (rounded down to a bucket), at
+ * most MAX_REBUILD_PIECES - 1 of them, ascending; *n their count. One
+ * statement per chunk costs no more than one over the window (each scans
+ * its chunk and aggregates it in a small hash table), and the rows of a
+ * chunk's buckets land together in the table: without a sort, a later
+ * refresh or read of a few days finds their rows on few pages.
+ */
+static int64 *
+rebuild_boundaries(const Rollup *r, const TimeRange *w, int *n)
+{
+	ChronoTable *ct = r->source_rollup_id == 0 ?
+		catalog_get_chronotable(r->source_relid, true) : NULL;
+	List	   *chunks = ct ? catalog_list_chunks(ct->id, w->start, w->end) : NIL;
+	int64	   *b = palloc(sizeof(int64) * (list_length(chunks) + 1));
+	int			count = 0;
+	int			kept = 0;
+	int			i;
+	ListCell   *lc;
+
+	foreach(lc, chunks)
+	{
+		ChunkMeta  *c = lfirst(lc);
+		int64		start;
+
+		if (c->dropped || c->start == DT_NOBEGIN || c->start == DT_NOEND)
+			continue;
+		start = bucket_start(r, c->start);
+		if (start > w->start && start < w->end)
+			b[count++] = start;
+	}
+	if (count > 1)
+		qsort(b, count, sizeof(int64), compare_int64);
+	for (i = 0; i < count; i++)
+		if (i == 0 || b[i] != b[i - 1])
+			b[kept++] = b[i];
+	/* every k-th: at most MAX_REBUILD_PIECES pieces */
+	if (kept >= MAX_REBUILD_PIECES)
+	{
+		int			k = (kept + MAX_REBUILD_PIECES - 2) / (MAX_REBUILD_PIECES - 1);
+
+		count = 0;
+		for (i = k - 1; i < kept; i += k)
+			b[count++] = b[i];
+		kept = count;
+	}
+	*n = kept;
+	return b;
+}
 
 /*
  * The indexes of the RollUp table, or NIL when a rebuild is not for it: not
@@ -509,12 +575,26 @@ rebuild_work(void *arg)
 {
 	RebuildWork *w = arg;
 	ListCell   *lc;
+	int64	   *bounds;
+	int			n;
+	int			i;
 
 	/* no DDL on the indexes meanwhile; readers and writers go on */
 	foreach(lc, w->indexes)
 		lakets_lock_relation(lfirst_oid(lc), ShareUpdateExclusiveLock);
 	set_indexes_ready(w->indexes, false);
-	exec_insert(w->sql, w->types, w->values, w->nulls);
+	bounds = rebuild_boundaries(w->r, w->w, &n);
+	for (i = 0; i <= n; i++)
+	{
+		Datum		values[3];
+
+		values[0] = lakets_utc_to_time(i == 0 ? w->w->start : bounds[i - 1],
+									   w->r->source_time_type);
+		values[1] = lakets_utc_to_time(i == n ? w->w->end : bounds[i],
+									   w->r->source_time_type);
+		values[2] = (Datum) 0;	/* NULL: every bucket */
+		exec_insert(w->sql, w->types, values, w->nulls);
+	}
 	foreach(lc, w->indexes)
 		lakets_lock_relation(lfirst_oid(lc), AccessExclusiveLock);
 	/* REINDEX marks each ready again */
@@ -527,10 +607,10 @@ rebuild_work(void *arg)
  * indexes (see above); false when that was not done, nothing written.
  */
 static bool
-insert_rebuilding(List *indexes, const char *sql, Oid *types, Datum *values,
-				  const char *nulls)
+insert_rebuilding(const Rollup *r, const TimeRange *window, List *indexes,
+				  const char *sql, Oid *types, const char *nulls)
 {
-	RebuildWork w = {sql, types, values, nulls, indexes};
+	RebuildWork w = {r, window, sql, types, nulls, indexes};
 	ErrorData  *edata;
 
 	edata = lakets_run_isolated(rebuild_work, &w);
@@ -615,9 +695,9 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			{
 				List	   *indexes = rebuild_indexes(r);
 
-				/* the whole table: no order, as create_rollup() loads it */
+				/* the whole table: no sort (see rebuild_boundaries()) */
 				if (indexes != NIL && all_rows_within(r, w, bvalues) &&
-					insert_rebuilding(indexes, insert_sql, ttypes, tvalues, nulls))
+					insert_rebuilding(r, w, indexes, insert_sql, ttypes, nulls))
 					continue;
 				if (sorted_insert_sql == NULL)
 					sorted_insert_sql = psprintf("%s%s", insert_sql, key_order_sql(r));
