@@ -499,21 +499,20 @@ rebuild_boundaries(const Rollup *r, const TimeRange *w, int *n)
  * The indexes of the RollUp table, or NIL when a rebuild is not for it: not
  * a plain table, not owned by the current user (the source's owner), no
  * index, or an index not valid or not ready (left alone: a rebuild would
- * make it valid).
+ * make it valid). *unindexed: the table has no index at all.
  */
 static List *
-rebuild_indexes(const Rollup *r)
+rebuild_indexes(const Rollup *r, bool *unindexed)
 {
 	Relation	rel;
 	List	   *indexes = NIL;
 	ListCell   *lc;
 	bool		ok;
 
-	if (!lakets_refresh_rebuild ||
-		!lakets_relation_ownercheck(r->rollup_relid, GetUserId()))
-		return NIL;
 	rel = table_open(r->rollup_relid, AccessShareLock);
-	ok = rel->rd_rel->relkind == RELKIND_RELATION;
+	*unindexed = RelationGetIndexList(rel) == NIL;
+	ok = lakets_refresh_rebuild && rel->rd_rel->relkind == RELKIND_RELATION &&
+		lakets_relation_ownercheck(r->rollup_relid, GetUserId());
 	foreach(lc, ok ? RelationGetIndexList(rel) : NIL)
 	{
 		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
@@ -570,31 +569,37 @@ set_indexes_ready(List *indexes, bool ready)
 	CommandCounterIncrement();
 }
 
+/* Insert every bucket of the window w, a statement per piece of it. */
+static void
+insert_by_chunks(const Rollup *r, const TimeRange *w, const char *sql, Oid *types,
+				 const char *nulls)
+{
+	int			n;
+	int64	   *bounds = rebuild_boundaries(r, w, &n);
+	int			i;
+
+	for (i = 0; i <= n; i++)
+	{
+		Datum		values[3];
+
+		values[0] = lakets_utc_to_time(i == 0 ? w->start : bounds[i - 1], r->source_time_type);
+		values[1] = lakets_utc_to_time(i == n ? w->end : bounds[i], r->source_time_type);
+		values[2] = (Datum) 0;	/* NULL: every bucket */
+		exec_insert(sql, types, values, nulls);
+	}
+}
+
 static void
 rebuild_work(void *arg)
 {
 	RebuildWork *w = arg;
 	ListCell   *lc;
-	int64	   *bounds;
-	int			n;
-	int			i;
 
 	/* no DDL on the indexes meanwhile; readers and writers go on */
 	foreach(lc, w->indexes)
 		lakets_lock_relation(lfirst_oid(lc), ShareUpdateExclusiveLock);
 	set_indexes_ready(w->indexes, false);
-	bounds = rebuild_boundaries(w->r, w->w, &n);
-	for (i = 0; i <= n; i++)
-	{
-		Datum		values[3];
-
-		values[0] = lakets_utc_to_time(i == 0 ? w->w->start : bounds[i - 1],
-									   w->r->source_time_type);
-		values[1] = lakets_utc_to_time(i == n ? w->w->end : bounds[i],
-									   w->r->source_time_type);
-		values[2] = (Datum) 0;	/* NULL: every bucket */
-		exec_insert(w->sql, w->types, values, w->nulls);
-	}
+	insert_by_chunks(w->r, w->w, w->sql, w->types, w->nulls);
 	foreach(lc, w->indexes)
 		lakets_lock_relation(lfirst_oid(lc), AccessExclusiveLock);
 	/* REINDEX marks each ready again */
@@ -693,9 +698,19 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			if (nulls[2] == 'n' &&
 				spans_buckets(r, w->start, w->end, lakets_refresh_sorted_buckets))
 			{
-				List	   *indexes = rebuild_indexes(r);
+				bool		unindexed;
+				List	   *indexes = rebuild_indexes(r, &unindexed);
 
-				/* the whole table: no sort (see rebuild_boundaries()) */
+				/*
+				 * The whole table, or one without an index (create_rollup()
+				 * loads it before building its index): no sort (see
+				 * rebuild_boundaries()).
+				 */
+				if (unindexed)
+				{
+					insert_by_chunks(r, w, insert_sql, ttypes, nulls);
+					continue;
+				}
 				if (indexes != NIL && all_rows_within(r, w, bvalues) &&
 					insert_rebuilding(r, w, indexes, insert_sql, ttypes, nulls))
 					continue;
