@@ -33,7 +33,7 @@ REGRESS = setup timebucket chronotable convert ensure ensure_steady chunks rollu
 
 ISOLATION = ensure_vs_insert ensure_lock_timeout ensure_sees_commit refresh_vs_insert refresh_vs_refresh \
 	retention_vs_insert retention_vs_refresh maintenance_vs_maintenance \
-	maintain_commits_per_table move_vs_move tail_vs_refresh
+	maintain_commits_per_table move_vs_move tail_vs_refresh refresh_rebuild_vs_read
 
 PG_CPPFLAGS = -I$(srcdir)/extension -DLAKETS_SQL_VERSION=\"$(EXT_VERSION)\"
 PG_CFLAGS = -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \

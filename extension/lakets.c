@@ -21,6 +21,7 @@ PG_MODULE_MAGIC;
 int			lakets_lock_timeout_ms = 1000;
 int			lakets_refresh_work_mem_kb = 65536;
 int			lakets_refresh_sorted_buckets = 2000;
+bool		lakets_refresh_rebuild = true;
 int			lakets_invalidation_tail_window_s = 600;
 
 void		_PG_init(void);
@@ -58,6 +59,18 @@ _PG_init(void)
 							2000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("lakets.refresh_rebuild",
+							 "Whether a refresh that rewrites a whole RollUp table rebuilds its indexes.",
+							 "A refresh window holding every row of the RollUp table (and "
+							 "at least lakets.refresh_sorted_buckets buckets) inserts its "
+							 "rows with the table's indexes not maintained, then rebuilds "
+							 "them with REINDEX, which is faster; queries on the table wait "
+							 "for the index build. Off: the rows go into the indexes as "
+							 "they are inserted.",
+							 &lakets_refresh_rebuild,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("lakets.invalidation_tail_window",
 							"Changes this recent share one tail entry in a RollUp source's log.",
 							"A committing transaction's changes to rows dated within this "

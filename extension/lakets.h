@@ -13,6 +13,7 @@ extern int	lakets_refresh_work_mem_kb;
 
 /* lakets.refresh_sorted_buckets: windows this wide are written in key order. */
 extern int	lakets_refresh_sorted_buckets;
+extern bool lakets_refresh_rebuild;
 
 /* lakets.invalidation_tail_window: changes this recent share a tail entry (s). */
 extern int	lakets_invalidation_tail_window_s;

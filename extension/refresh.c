@@ -8,8 +8,9 @@
  *	1. takes the RollUp's refresh lock without waiting: a second refresh of
  *	   the same RollUp skips (returns false) instead of queueing; readers of
  *	   the RollUp, writers of the source, and VACUUM or ANALYZE of either are
- *	   never blocked and never make it skip. The lock is on an object only
- *	   lakets locks (not an advisory key anyone could hold), taken only after
+ *	   never blocked (readers but for the index build of a full rebuild,
+ *	   below) and never make it skip. The lock is on an object only lakets
+ *	   locks (not an advisory key anyone could hold), taken only after
  *	   the caller's right to refresh was checked;
  *	2. writes its own transaction's pending ranges, hands the source's logged
  *	   ranges to each RollUp of that source, and reads this RollUp's entries;
@@ -47,6 +48,8 @@
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "utils/syscache.h"
 
@@ -399,6 +402,232 @@ exec_insert(const char *sql, Oid *types, Datum *values, const char *nulls)
 }
 
 /*
+ * Full rebuilds. A window that recomputes every row of the RollUp table
+ * (its rows all inside the window, or none: a first refresh, everything
+ * invalidated) writes the whole table: inserting each row into the indexes
+ * then costs more than building them afterwards, as create_rollup() and a
+ * hand-made CREATE TABLE AS plus CREATE INDEX do. The rows are not sorted
+ * either: at 432,000 rows the sort cost more than twice what it saved the
+ * index build; they are written a source chunk at a time instead, which
+ * keeps the rows of nearby buckets together (rebuild_boundaries()). So the
+ * indexes are marked
+ * not ready for inserts (in this transaction's catalog snapshot only: other
+ * sessions go on reading them as they were committed, the old rows
+ * included), the rows are inserted, and each index is rebuilt by REINDEX,
+ * which indexes the deleted rows too (transactions that still see them keep
+ * finding them) and marks the index ready again. REINDEX holds ACCESS
+ * EXCLUSIVE on the index until the commit: queries on the RollUp table wait
+ * for the index build and the end of the refresh (never for the rest of
+ * it); the lock is awaited at most lakets.lock_timeout. Anything going
+ * wrong (the lock not granted, an index in use by this session) rolls the
+ * attempt back and the window is written the normal way.
+ */
+typedef struct RebuildWork
+{
+	const Rollup *r;
+	const TimeRange *w;
+	const char *sql;
+	Oid		   *types;
+	const char *nulls;
+	List	   *indexes;
+} RebuildWork;
+
+/* At most this many statements write a rebuilt window. */
+#define MAX_REBUILD_PIECES 64
+
+static int
+compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The bucket starts strictly inside w at which a rebuild starts a new
+ * statement: the source's chunk boundaries (rounded down to a bucket), at
+ * most MAX_REBUILD_PIECES - 1 of them, ascending; *n their count. One
+ * statement per chunk costs no more than one over the window (each scans
+ * its chunk and aggregates it in a small hash table), and the rows of a
+ * chunk's buckets land together in the table: without a sort, a later
+ * refresh or read of a few days finds their rows on few pages.
+ */
+static int64 *
+rebuild_boundaries(const Rollup *r, const TimeRange *w, int *n)
+{
+	ChronoTable *ct = r->source_rollup_id == 0 ?
+		catalog_get_chronotable(r->source_relid, true) : NULL;
+	List	   *chunks = ct ? catalog_list_chunks(ct->id, w->start, w->end) : NIL;
+	int64	   *b = palloc(sizeof(int64) * (list_length(chunks) + 1));
+	int			count = 0;
+	int			kept = 0;
+	int			i;
+	ListCell   *lc;
+
+	foreach(lc, chunks)
+	{
+		ChunkMeta  *c = lfirst(lc);
+		int64		start;
+
+		if (c->dropped || c->start == DT_NOBEGIN || c->start == DT_NOEND)
+			continue;
+		start = bucket_start(r, c->start);
+		if (start > w->start && start < w->end)
+			b[count++] = start;
+	}
+	if (count > 1)
+		qsort(b, count, sizeof(int64), compare_int64);
+	for (i = 0; i < count; i++)
+		if (i == 0 || b[i] != b[i - 1])
+			b[kept++] = b[i];
+	/* every k-th: at most MAX_REBUILD_PIECES pieces */
+	if (kept >= MAX_REBUILD_PIECES)
+	{
+		int			k = (kept + MAX_REBUILD_PIECES - 2) / (MAX_REBUILD_PIECES - 1);
+
+		count = 0;
+		for (i = k - 1; i < kept; i += k)
+			b[count++] = b[i];
+		kept = count;
+	}
+	*n = kept;
+	return b;
+}
+
+/*
+ * The indexes of the RollUp table, or NIL when a rebuild is not for it: not
+ * a plain table, not owned by the current user (the source's owner), no
+ * index, or an index not valid or not ready (left alone: a rebuild would
+ * make it valid). *unindexed: the table has no index at all.
+ */
+static List *
+rebuild_indexes(const Rollup *r, bool *unindexed)
+{
+	Relation	rel;
+	List	   *indexes = NIL;
+	ListCell   *lc;
+	bool		ok;
+
+	rel = table_open(r->rollup_relid, AccessShareLock);
+	*unindexed = RelationGetIndexList(rel) == NIL;
+	ok = lakets_refresh_rebuild && rel->rd_rel->relkind == RELKIND_RELATION &&
+		lakets_relation_ownercheck(r->rollup_relid, GetUserId());
+	foreach(lc, ok ? RelationGetIndexList(rel) : NIL)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+
+		if (!HeapTupleIsValid(tup))
+		{
+			ok = false;
+			continue;
+		}
+		index = (Form_pg_index) GETSTRUCT(tup);
+		if (!index->indisvalid || !index->indisready || !index->indislive)
+			ok = false;
+		indexes = lappend_oid(indexes, lfirst_oid(lc));
+		ReleaseSysCache(tup);
+	}
+	table_close(rel, AccessShareLock);
+	return ok ? indexes : NIL;
+}
+
+/* Whether the RollUp table has no row outside [w->start, w->end). */
+static bool
+all_rows_within(const Rollup *r, const TimeRange *w, Datum *bvalues)
+{
+	const char *qbucket = quote_identifier(r->bucket_column);
+	Oid			types[2] = {r->bucket_type, r->bucket_type};
+	bool		isnull;
+	Datum		d;
+
+	d = lakets_exec_scalar(psprintf("SELECT NOT EXISTS (SELECT FROM %s WHERE %s < $1 OR %s >= $2)",
+									catalog_relation_name(r->rollup_relid), qbucket, qbucket),
+						   2, types, bvalues, NULL, &isnull);
+	return !isnull && DatumGetBool(d);
+}
+
+/* Mark the indexes (not) ready for inserts, visible to this transaction. */
+static void
+set_indexes_ready(List *indexes, bool ready)
+{
+	Relation	pg_index = table_open(IndexRelationId, RowExclusiveLock);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCacheCopy1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for index %u", lfirst_oid(lc));
+		((Form_pg_index) GETSTRUCT(tup))->indisready = ready;
+		CatalogTupleUpdate(pg_index, &tup->t_self, tup);
+		heap_freetuple(tup);
+	}
+	table_close(pg_index, RowExclusiveLock);
+	CommandCounterIncrement();
+}
+
+/* Insert every bucket of the window w, a statement per piece of it. */
+static void
+insert_by_chunks(const Rollup *r, const TimeRange *w, const char *sql, Oid *types,
+				 const char *nulls)
+{
+	int			n;
+	int64	   *bounds = rebuild_boundaries(r, w, &n);
+	int			i;
+
+	for (i = 0; i <= n; i++)
+	{
+		Datum		values[3];
+
+		values[0] = lakets_utc_to_time(i == 0 ? w->start : bounds[i - 1], r->source_time_type);
+		values[1] = lakets_utc_to_time(i == n ? w->end : bounds[i], r->source_time_type);
+		values[2] = (Datum) 0;	/* NULL: every bucket */
+		exec_insert(sql, types, values, nulls);
+	}
+}
+
+static void
+rebuild_work(void *arg)
+{
+	RebuildWork *w = arg;
+	ListCell   *lc;
+
+	/* no DDL on the indexes meanwhile; readers and writers go on */
+	foreach(lc, w->indexes)
+		lakets_lock_relation(lfirst_oid(lc), ShareUpdateExclusiveLock);
+	set_indexes_ready(w->indexes, false);
+	insert_by_chunks(w->r, w->w, w->sql, w->types, w->nulls);
+	foreach(lc, w->indexes)
+		lakets_lock_relation(lfirst_oid(lc), AccessExclusiveLock);
+	/* REINDEX marks each ready again */
+	foreach(lc, w->indexes)
+		lakets_execf(SPI_OK_UTILITY, "REINDEX INDEX %s", catalog_relation_name(lfirst_oid(lc)));
+}
+
+/*
+ * Insert a window that rewrites the whole RollUp table and rebuild its
+ * indexes (see above); false when that was not done, nothing written.
+ */
+static bool
+insert_rebuilding(const Rollup *r, const TimeRange *window, List *indexes,
+				  const char *sql, Oid *types, const char *nulls)
+{
+	RebuildWork w = {r, window, sql, types, nulls, indexes};
+	ErrorData  *edata;
+
+	edata = lakets_run_isolated(rebuild_work, &w);
+	if (edata == NULL)
+		return true;
+	ereport(DEBUG1,
+			(errmsg_internal("lakets: refresh without index rebuild: %s", edata->message)));
+	FreeErrorData(edata);
+	return false;
+}
+
+/*
  * Delete and recompute the buckets covering the ranges of "dirty", except
  * those whose source data is gone. Windows close to each other are
  * recomputed in one statement (one scan of their chunks; see
@@ -469,6 +698,22 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			if (nulls[2] == 'n' &&
 				spans_buckets(r, w->start, w->end, lakets_refresh_sorted_buckets))
 			{
+				bool		unindexed;
+				List	   *indexes = rebuild_indexes(r, &unindexed);
+
+				/*
+				 * The whole table, or one without an index (create_rollup()
+				 * loads it before building its index): no sort (see
+				 * rebuild_boundaries()).
+				 */
+				if (unindexed)
+				{
+					insert_by_chunks(r, w, insert_sql, ttypes, nulls);
+					continue;
+				}
+				if (indexes != NIL && all_rows_within(r, w, bvalues) &&
+					insert_rebuilding(r, w, indexes, insert_sql, ttypes, nulls))
+					continue;
 				if (sorted_insert_sql == NULL)
 					sorted_insert_sql = psprintf("%s%s", insert_sql, key_order_sql(r));
 				exec_insert(sorted_insert_sql, ttypes, tvalues, nulls);

@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/float.h"
@@ -32,19 +33,57 @@
 
 /*
  * What a call site's width comes to, kept in fn_extra: the width checked
- * once rather than per row, and for a fixed width its length, so that the
- * common case (a timestamp, no origin) is one floor division, as cheap as
- * date_bin().
+ * once rather than per row (once for good when it is a constant), and for
+ * a fixed width its length, also as a multiplier and shifts that divide by
+ * it, so that the common case (a timestamp, no origin) costs less than
+ * date_bin()'s one division.
  */
 typedef struct BucketCache
 {
 	bool		checked;		/* width holds a checked width */
+	bool		stable;			/* the width is the same in every call */
 	Interval	width;
 	Oid			typid;
 	int64		usecs;			/* 0 for a month width */
+	uint64		magic;			/* n / usecs as in udiv() */
+	int			shift1;
+	int			shift2;
 } BucketCache;
 
-static BucketCache *
+/*
+ * n / c->usecs, rounded down, for any n: a multiplication and shifts in
+ * place of a division (Granlund and Montgomery, "Division by invariant
+ * integers using multiplication", 1994, figure 4.1). The magic number is
+ * found once per width in bucket_cache(); the quotient is exact, not an
+ * approximation.
+ */
+static inline uint64
+udiv(const BucketCache *c, uint64 n)
+{
+#ifdef HAVE_INT128
+	uint64		t1 = (uint64) (((uint128) c->magic * n) >> 64);
+
+	return (t1 + ((n - t1) >> c->shift1)) >> c->shift2;
+#else
+	return n / (uint64) c->usecs;
+#endif
+}
+
+static void
+set_divisor(BucketCache *c)
+{
+#ifdef HAVE_INT128
+	uint64		d = (uint64) c->usecs;
+	int			l = d == 1 ? 0 : pg_leftmost_one_pos64(d - 1) + 1;	/* ceil(log2(d)) */
+
+	/* d < 2^63, so l <= 63 and 2^l - d fits */
+	c->magic = (uint64) ((((uint128) ((UINT64CONST(1) << l) - d)) << 64) / d) + 1;
+	c->shift1 = Min(l, 1);
+	c->shift2 = Max(l - 1, 0);
+#endif
+}
+
+static pg_noinline BucketCache *
 bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 {
 	BucketCache *c = fcinfo->flinfo->fn_extra;
@@ -53,44 +92,58 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BucketCache));
 		c->typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		/* a constant (or a parameter of the query): checked once */
+		c->stable = get_fn_expr_arg_stable(fcinfo->flinfo, 0);
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (!c->checked || memcmp(&c->width, width, sizeof(Interval)) != 0)
+	if (!c->checked || (!c->stable && memcmp(&c->width, width, sizeof(Interval)) != 0))
 	{
 		c->checked = false;
 		lakets_validate_interval(width, c->typid, "bucket width");
 		c->usecs = width->month != 0 ? 0 : (int64) width->day * USECS_PER_DAY + width->time;
+		if (c->usecs != 0)
+			set_divisor(c);
 		c->width = *width;
 		c->checked = true;
 	}
 	return c;
 }
 
-static Datum
-bucket(FunctionCallInfo fcinfo, bool has_origin)
+/* What the fast path of bucket() leaves: dates, origins, months, infinity. */
+static pg_noinline Datum
+bucket_general(FunctionCallInfo fcinfo, bool has_origin, const BucketCache *c)
 {
-	Interval   *width = PG_GETARG_INTERVAL_P(0);
-	BucketCache *c = bucket_cache(fcinfo, width);
-	int64		t;
-	int64		origin;
+	int64		t = lakets_time_to_utc(PG_GETARG_DATUM(1), c->typid);
+	int64		origin = has_origin ? lakets_time_to_utc(PG_GETARG_DATUM(2), c->typid) : 0;
 
-	if (!has_origin && c->usecs != 0 && c->typid != DATEOID)
-	{
-		t = DatumGetInt64(PG_GETARG_DATUM(1));
-		if (!TIMESTAMP_NOT_FINITE(t) && IS_VALID_TIMESTAMP(t))
-		{
-			int64		q = t / c->usecs;
-
-			if (t % c->usecs < 0)
-				q--;
-			return Int64GetDatum(q * c->usecs);
-		}
-	}
-	t = lakets_time_to_utc(PG_GETARG_DATUM(1), c->typid);
-	origin = has_origin ? lakets_time_to_utc(PG_GETARG_DATUM(2), c->typid) : 0;
 	if (TIMESTAMP_NOT_FINITE(t))
 		return PG_GETARG_DATUM(1);
-	return lakets_utc_to_time(lakets_bucket_start_origin(t, width, origin), c->typid);
+	return lakets_utc_to_time(lakets_bucket_start_origin(t, &c->width, origin), c->typid);
+}
+
+/*
+ * The common case, a fixed width and no origin on a timestamp, is the start
+ * of t's bucket on the grid of 2000-01-01 (0): floor(t / usecs) * usecs.
+ */
+static inline Datum
+bucket(FunctionCallInfo fcinfo, bool has_origin)
+{
+	BucketCache *c = fcinfo->flinfo->fn_extra;
+
+	if (unlikely(c == NULL || !c->checked || !c->stable))
+		c = bucket_cache(fcinfo, PG_GETARG_INTERVAL_P(0));
+	if (likely(!has_origin && c->usecs != 0 && c->typid != DATEOID))
+	{
+		int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
+
+		if (likely(t >= 0 && t < END_TIMESTAMP))
+			return Int64GetDatum((int64) (udiv(c, (uint64) t) * (uint64) c->usecs));
+		/* floor(t / d) = -ceil(-t / d), below 0; -t + d - 1 < 2^64 */
+		if (t < 0 && t >= MIN_TIMESTAMP)
+			return Int64GetDatum(-(int64) (udiv(c, (uint64) -t + (uint64) c->usecs - 1) *
+										   (uint64) c->usecs));
+	}
+	return bucket_general(fcinfo, has_origin, c);
 }
 
 /* SQL: lakets.time_bucket(p_interval interval, p_timestamp timestamptz|timestamp|date) */
