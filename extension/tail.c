@@ -176,9 +176,7 @@ tail_usable_start(Oid source_relid, int64 from)
 		bool		usable = false;
 
 		cached.t_self = cached_tid;
-		/* VACUUM may have truncated the log since: no such block any more */
-		if (ItemPointerGetBlockNumber(&cached_tid) < RelationGetNumberOfBlocks(rel) &&
-			heap_fetch(rel, &dirty, &cached, &buf, false))
+		if (heap_fetch(rel, &dirty, &cached, &buf, false))
 		{
 			usable = usable_tail(rel, &cached, &dirty, source_relid, &start) &&
 				start == cached_start;
