@@ -39,6 +39,7 @@
 #include "args.h"
 #include "catalog.h"
 #include "chunk.h"
+#include "citus.h"
 #include "lockwait.h"
 #include "owner.h"
 #include "rollup.h"
@@ -237,13 +238,36 @@ chunk_create(const ChronoTable *ct, Oid parent_relid, int64 start, int64 end,
 	Oid			default_relid = get_default_partition_oid(parent_relid);
 	char	   *qchunk = quote_qualified_identifier(ct->schema_name, name);
 	Oid			chunk_relid;
+	char	   *distribution_column;
 
 	if (OidIsValid(default_relid))
 		lakets_lock_relation(default_relid, AccessExclusiveLock);
 
 	chunk_relid = create_like_parent(ct, name);
+	distribution_column = lakets_citus_distribution_column(parent_relid);
 
-	if (move_from_default && OidIsValid(default_relid))
+	if (move_from_default && OidIsValid(default_relid) && distribution_column != NULL)
+	{
+		/*
+		 * Citus: the rows are on the workers. The chunk is distributed
+		 * co-located with the parent before it is filled, so that the
+		 * INSERT ... SELECT runs shard by shard on the workers and no copy
+		 * stays on the coordinator; ATTACH then finds a distributed table.
+		 */
+		char	   *cols = chunk_column_list(parent_relid);
+		char	   *qdefault = catalog_relation_name(default_relid);
+		const char *qcol = quote_identifier(ct->time_column);
+
+		lakets_execf(SPI_OK_SELECT,
+					 "SELECT pg_catalog.create_distributed_table(%s, %s, colocate_with => %s)",
+					 quote_literal_cstr(qchunk), quote_literal_cstr(distribution_column),
+					 quote_literal_cstr(qparent));
+		lakets_execf(SPI_OK_INSERT, "INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s >= %s AND %s < %s",
+					 qchunk, cols, cols, qdefault, qcol, lo, qcol, hi);
+		lakets_execf(SPI_OK_DELETE, "DELETE FROM %s WHERE %s >= %s AND %s < %s",
+					 qdefault, qcol, lo, qcol, hi);
+	}
+	else if (move_from_default && OidIsValid(default_relid))
 	{
 		char	   *cols = chunk_column_list(parent_relid);
 		const char *qcol = quote_identifier(ct->time_column);
