@@ -297,7 +297,7 @@ default_has_rows(const ChronoTable *ct, Oid default_relid, Expiry *expiry)
 	{
 		bool		isnull;
 
-		return DatumGetBool(lakets_exec_scalar(psprintf("SELECT EXISTS (SELECT FROM %s WHERE %s)",
+		return DatumGetBool(lakets_exec_scalar(psprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE %s)",
 														catalog_relation_name(default_relid),
 														drainable_condition(ct, expiry_cutoff(expiry))),
 											   0, NULL, NULL, NULL, &isnull));
