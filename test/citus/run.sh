@@ -56,7 +56,7 @@ stop_nodes() {
 		LAKETS_TMPDIR=$base/$n bash test/cluster.sh stop >/dev/null 2>&1
 	done
 }
-trap stop_nodes EXIT
+[ -n "${CITUS_KEEP:-}" ] || trap stop_nodes EXIT
 
 for n in "${nodes[@]}"; do
 	LAKETS_TMPDIR=$base/$n LAKETS_PRELOAD=citus LAKETS_HOST_AUTH=trust \

@@ -67,18 +67,29 @@ check "nothing went to the default partition" 0 "$(q "$DB" "SELECT count(*) FROM
 
 echo "== the default partition is drained"
 sql "INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) + interval '40 days 1 hour', 2
-	FROM generate_series(1, 6) d" || fail "insert into the default"
-check "far future rows wait in the default partition" 6 "$(q "$DB" "SELECT count(*) FROM metrics_default")"
-drained=$(q "$DB" "SELECT lakets.ensure_partitions('metrics')")
-check "ensure_partitions made one chunk for them" 1 "$drained"
-check "default partition empty after the drain" 0 "$(q "$DB" "SELECT count(*) FROM metrics_default")"
-chunk40=$(q "$DB" "SELECT chunk_relid FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
-	AND status = 'active' AND range_start = pg_catalog.date_trunc('day', now()) + interval '40 days'")
-check "the drained rows are in their chunk" 6 "$(q "$DB" "SELECT count(*) FROM $chunk40")"
-check "the drained chunk is distributed co-located" 0 "$(not_colocated metrics)"
-check "no copy of the drained rows on the coordinator" 0 "$(q "$DB" "SELECT pg_catalog.pg_relation_size('$chunk40')")"
-check "all rows still there" 304 "$(q "$DB" "SELECT count(*) FROM metrics")"
+		FROM generate_series(1, 6) d;
+	INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) + interval '50 days 5 hours', 3
+		FROM generate_series(1, 3) d;
+	INSERT INTO metrics VALUES (7, 'infinity', 4)" || fail "insert into the default"
+check "far future rows wait in the default partition" 10 "$(q "$DB" "SELECT count(*) FROM metrics_default")"
+drained=$(q "$DB" "SELECT lakets.ensure_partitions()")
+check "ensure_partitions() made two chunks for them, in one transaction" 2 "$drained"
+check "only the row without a chunk (infinity) stays in the default partition" infinity \
+	"$(q "$DB" "SELECT string_agg(ts::text, ',') FROM metrics_default")"
+for days in 40 50; do
+	chunk=$(q "$DB" "SELECT chunk_relid FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
+		AND status = 'active' AND range_start = pg_catalog.date_trunc('day', now()) + interval '$days days'")
+	check "the drained rows of +$days days are in their chunk" "$([ "$days" = 40 ] && echo 6 || echo 3)" \
+		"$(q "$DB" "SELECT count(*) FROM $chunk")"
+	check "no copy of the drained rows of +$days days on the coordinator" 0 \
+		"$(q "$DB" "SELECT pg_catalog.pg_relation_size('$chunk')")"
+done
+check "the drained chunks are distributed co-located" 0 "$(not_colocated metrics)"
+check "all rows still there" 308 "$(q "$DB" "SELECT count(*) FROM metrics")"
 check "registry matches pg_inherits after the drain" t "$(registry_matches metrics)"
+check "ensure_partitions() then has nothing to do" 0 "$(q "$DB" "SELECT lakets.ensure_partitions()")"
+check "run_maintenance() reports no failure" 0 \
+	"$(q "$DB" "SELECT count(*) FROM lakets.run_maintenance() WHERE action ILIKE '%fail%' OR action ILIKE '%error%'")"
 
 echo "== distribute, then convert: refused"
 sql "CREATE TABLE dist_first (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
@@ -100,6 +111,14 @@ check "create_rollup refused" \
 	'cannot create a rollup over public.metrics: it is a Citus distributed table' \
 	"$(err "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
 check "no rollup registered" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups()")"
+sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	SELECT lakets.create_chronotable('tracked', 'ts', '1 day');
+	SELECT lakets.create_rollup('tracked_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM tracked GROUP BY 1, 2', '1 hour')" ||
+	fail "a chronotable with a rollup"
+check "Citus refuses to distribute a chronotable that has rollups" \
+	'cannot distribute relation "tracked" because it has triggers' \
+	"$(err "SELECT pg_catalog.create_distributed_table('tracked', 'device_id')")"
+check "that chronotable stays local" 0 "$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'tracked'::regclass")"
 
 echo "== retention drops distributed chunks"
 old=$(q "$DB" "SELECT count(*) FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
