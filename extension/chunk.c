@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -358,7 +359,9 @@ chunk_drop_many(const ChronoTable *ct, List *chunks, bool *dropped)
 
 /*
  * SQL: lakets._chunk_row_count(regclass) -> bigint. The planner's estimate
- * when the table has been analyzed or vacuumed, else an exact count.
+ * when the table has been analyzed or vacuumed, else an exact count; an
+ * exact count through Citus for a Citus table (the coordinator's own
+ * statistics know nothing of the workers' rows).
  */
 PG_FUNCTION_INFO_V1(lakets_chunk_row_count);
 Datum
@@ -372,6 +375,7 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 	Oid			parent_relid;
 	int64		count;
 	bool		isnull;
+	bool		citus;
 	OwnerSwitch sw;
 
 	if (rel == NULL)
@@ -387,9 +391,11 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 		 pg_class_aclcheck(parent_relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK);
 	if (!readable)
 		PG_RETURN_NULL();
-	if (nblocks == 0)
+	/* the coordinator's copy of a Citus table is empty: count on the workers */
+	citus = lakets_citus_table_kind(relid) != CITUS_TABLE_NONE;
+	if (!citus && nblocks == 0)
 		PG_RETURN_INT64(0);
-	if (reltuples >= 0)
+	if (!citus && reltuples >= 0)
 		PG_RETURN_INT64((int64) (reltuples + 0.5));
 
 	SPI_connect();
@@ -400,4 +406,33 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_INT64(count);
+}
+
+/*
+ * SQL: lakets._chunk_size(regclass) -> bigint. pg_total_relation_size(),
+ * or for a Citus table citus_total_relation_size() (the size of its shards
+ * on the workers; the coordinator's own copy is empty). NULL when the
+ * relation is gone.
+ */
+PG_FUNCTION_INFO_V1(lakets_chunk_size);
+Datum
+lakets_chunk_size(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	Datum		size;
+	bool		isnull;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_NULL();
+	if (lakets_citus_table_kind(relid) == CITUS_TABLE_NONE)
+		return DirectFunctionCall1(pg_total_relation_size, ObjectIdGetDatum(relid));
+	SPI_connect();
+	size = lakets_exec_scalar("SELECT pg_catalog.citus_total_relation_size($1)",
+							  1, types, values, NULL, &isnull);
+	SPI_finish();
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(size);
 }

@@ -91,6 +91,13 @@ check "ensure_partitions() then has nothing to do" 0 "$(q "$DB" "SELECT lakets.e
 check "run_maintenance() reports no failure" 0 \
 	"$(q "$DB" "SELECT count(*) FROM lakets.run_maintenance() WHERE action ILIKE '%fail%' OR action ILIKE '%error%'")"
 
+echo "== show_chunks on a distributed chronotable"
+check "show_chunks counts the rows on the workers (all but the default's)" 307 \
+	"$(q "$DB" "SELECT sum(row_count) FROM lakets.show_chunks('metrics')")"
+check "show_chunks sizes are the shards' (citus_total_relation_size)" t \
+	"$(q "$DB" "SELECT bool_and(size_bytes = pg_catalog.citus_total_relation_size(chunk_name::regclass))
+		AND sum(size_bytes) > 0 FROM lakets.show_chunks('metrics')")"
+
 echo "== distribute, then convert: refused"
 sql "CREATE TABLE dist_first (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	SELECT pg_catalog.create_distributed_table('dist_first', 'device_id');
