@@ -427,7 +427,18 @@ lakets_chunk_size(PG_FUNCTION_ARGS)
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		PG_RETURN_NULL();
 	if (lakets_citus_table_kind(relid) == CITUS_TABLE_NONE)
-		return DirectFunctionCall1(pg_total_relation_size, ObjectIdGetDatum(relid));
+	{
+		/* NULL for a table dropped meanwhile, as pg_total_relation_size() says */
+		LOCAL_FCINFO(sizeinfo, 1);
+
+		InitFunctionCallInfoData(*sizeinfo, NULL, 1, InvalidOid, NULL, NULL);
+		sizeinfo->args[0].value = ObjectIdGetDatum(relid);
+		sizeinfo->args[0].isnull = false;
+		size = pg_total_relation_size(sizeinfo);
+		if (sizeinfo->isnull)
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(size);
+	}
 	SPI_connect();
 	size = lakets_exec_scalar("SELECT pg_catalog.citus_total_relation_size($1)",
 							  1, types, values, NULL, &isnull);
