@@ -8,8 +8,15 @@
 # database lakets_citus on every node, runs the scenarios of scenarios.bash
 # against the coordinator and stops the nodes (also on failure).
 #
-# Prints last "citus: N passed, N failed"; exits non-zero iff a check
+# Prints "citus: N passed, N failed", then the same bare "N passed, N
+# failed" line as make test (what .ci/run reads); exits non-zero iff a check
 # failed. Without ../shared/vendor it prints a "skipped" line and exits 0.
+#
+# Installing takes /tmp/lakets-install.lock (shared by everyone using this
+# PostgreSQL install); a caller that already holds it sets
+# LAKETS_INSTALL_LOCKED=1 (else the two would wait for each other forever).
+#   CITUS_KEEP=1     leave the nodes running (.tmp/citus/<node>/cluster.env)
+#   CITUS_VENDOR=dir the directory with the Citus tarball
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,7 +31,18 @@ DB=lakets_citus
 fail() {
 	echo "citus: $*" >&2
 	echo "citus: $passed passed, $((failed + 1)) failed"
+	echo
+	echo "$passed passed, $((failed + 1)) failed"
 	exit 1
+}
+
+# install_locked CMD...: run an install under the install lock
+install_locked() {
+	if [ -n "${LAKETS_INSTALL_LOCKED:-}" ]; then
+		"$@"
+	else
+		flock /tmp/lakets-install.lock "$@"
+	fi
 }
 
 t0=$(date +%s)
@@ -32,12 +50,14 @@ bash test/citus/build.sh
 rc=$?
 if [ "$rc" -eq 3 ]; then
 	echo "citus: skipped: no Citus sources (../shared/vendor/citus-*.tar.gz is absent)"
+	echo
+	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
 [ "$rc" -eq 0 ] || fail "could not build or install Citus (test/citus/build.sh exit $rc)"
 
 make -s all >/dev/null || fail "could not build lakets"
-flock /tmp/lakets-install.lock make -s install >/dev/null || fail "could not install lakets"
+install_locked make -s install >/dev/null || fail "could not install lakets"
 
 # node NAME: the environment of that node (PGHOST, PGPORT ...)
 node_env() {
@@ -86,3 +106,7 @@ export PGHOST PGPORT PGUSER PGDATABASE=$DB
 . test/citus/scenarios.bash
 echo "citus: done in $(($(date +%s) - t0)) s"
 finish
+rc=$?
+echo
+echo "$passed passed, $failed failed"
+exit "$rc"
