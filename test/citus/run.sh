@@ -12,9 +12,12 @@
 # failed" line as make test (what .ci/run reads); exits non-zero iff a check
 # failed. Without ../shared/vendor it prints a "skipped" line and exits 0.
 #
-# Installing takes /tmp/lakets-install.lock (shared by everyone using this
-# PostgreSQL install); a caller that already holds it sets
-# LAKETS_INSTALL_LOCKED=1 (else the two would wait for each other forever).
+# The builds run unlocked; then the script runs again under
+# /tmp/lakets-install.lock (shared by everyone using this PostgreSQL install:
+# another install in the middle of the run would swap lakets.so under the
+# nodes) for the install, the nodes and the scenarios. A caller that already
+# holds the lock sets LAKETS_INSTALL_LOCKED=1 (else the two would wait for
+# each other forever).
 #   CITUS_KEEP=1     leave the nodes running (.tmp/citus/<node>/cluster.env)
 #   CITUS_VENDOR=dir the directory with the Citus tarball
 set -uo pipefail
@@ -36,14 +39,6 @@ fail() {
 	exit 1
 }
 
-# install_locked CMD...: run an install under the install lock
-install_locked() {
-	if [ -n "${LAKETS_INSTALL_LOCKED:-}" ]; then
-		"$@"
-	else
-		flock /tmp/lakets-install.lock "$@"
-	fi
-}
 
 t0=$(date +%s)
 bash test/citus/build.sh
@@ -57,7 +52,11 @@ fi
 [ "$rc" -eq 0 ] || fail "could not build or install Citus (test/citus/build.sh exit $rc)"
 
 make -s all >/dev/null || fail "could not build lakets"
-install_locked make -s install >/dev/null || fail "could not install lakets"
+if [ -z "${LAKETS_INSTALL_LOCKED:-}" ]; then
+	# built: again under the lock (the builds above are then no-ops)
+	exec flock /tmp/lakets-install.lock env LAKETS_INSTALL_LOCKED=1 bash "$0" "$@"
+fi
+make -s install >/dev/null || fail "could not install lakets"
 
 # node NAME: the environment of that node (PGHOST, PGPORT ...)
 node_env() {

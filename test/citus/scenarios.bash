@@ -143,3 +143,10 @@ check "enforce_retention dropped the chunk of yesterday" 0 "$(q "$DB" "SELECT co
 	WHERE chronotable_id = lakets._chronotable_id('metrics') AND status = 'active' AND range_end <= now() - interval '12 hours'")"
 check "registry matches pg_inherits after enforce_retention" t "$(registry_matches metrics)"
 check "every partition still distributed co-located" 0 "$(not_colocated metrics)"
+
+echo "== drop_chronotable on a distributed chronotable"
+sql "SELECT lakets.drop_chronotable('metrics')" || fail "drop_chronotable"
+check "metrics is gone" "" "$(q "$DB" "SELECT to_regclass('metrics')")"
+check "Citus' metadata holds none of its tables" 0 \
+	"$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text LIKE 'metrics%'")"
+check "lakets' registry forgot it" 0 "$(q "$DB" "SELECT count(*) FROM lakets._chronotable_registry WHERE relid::text LIKE 'metrics%'")"
