@@ -12,6 +12,12 @@ err() {
 	psql -X -q -At -d "$DB" -c "$1" 2>&1 >/dev/null | sed -n 's/^ERROR:  //p' | head -n 1
 }
 
+# sqlstate SQL: the SQLSTATE of a statement that must fail
+sqlstate() {
+	psql -X -q -At -d "$DB" -c '\set VERBOSITY verbose' -c "$1" 2>&1 >/dev/null |
+		sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -n 1
+}
+
 # how many partitions of TABLE are not distributed co-located with it
 not_colocated() {
 	q "$DB" "SELECT count(*) FROM pg_catalog.pg_inherits i
@@ -105,6 +111,8 @@ sql "CREATE TABLE dist_first (device_id int NOT NULL, ts timestamptz NOT NULL, v
 check "create_chronotable on a distributed table refused" \
 	'cannot convert public.dist_first into a chronotable: it is a Citus distributed table' \
 	"$(err "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
+check "that refusal is feature_not_supported (0A000)" 0A000 \
+	"$(sqlstate "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
 check "the distributed table is still distributed" h \
 	"$(q "$DB" "SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")"
 check "the distributed table keeps its rows" 2 "$(q "$DB" "SELECT count(*) FROM dist_first")"
@@ -117,6 +125,8 @@ echo "== create_rollup over a distributed chronotable: refused"
 check "create_rollup refused" \
 	'cannot create a rollup over public.metrics: it is a Citus distributed table' \
 	"$(err "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
+check "that refusal is feature_not_supported (0A000)" 0A000 \
+	"$(sqlstate "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
 check "no rollup registered" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups()")"
 sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	SELECT lakets.create_chronotable('tracked', 'ts', '1 day');
