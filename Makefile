@@ -6,6 +6,7 @@
 #   make deb     Debian packages (postgresql-NN-lakets, lakets-helper) into .tmp/deb/
 #   make deb-check  build them, install them into a clean chroot and use them
 #   make bench   the benchmarks (test/bench/)
+#   make test-citus  lakets on a Citus cluster (Citus built from ../shared/vendor)
 #   make toolkit the LakeTS toolkit's test suite against lakets (LAKETS_TOOLKIT=dir)
 #   make && sudo make install   build and install into an existing server
 
@@ -59,7 +60,7 @@ all: helper-all
 install: helper-install
 clean: helper-clean
 
-.PHONY: helper-all helper-install helper-clean deps demo test matrix deb deb-check bench toolkit fuzz print-cflags compat
+.PHONY: helper-all helper-install helper-clean deps demo test test-citus matrix deb deb-check bench toolkit fuzz print-cflags compat
 
 helper-all:
 	$(MAKE) -C helper
@@ -76,6 +77,11 @@ demo: deps
 	$(MAKE) all
 	$(MAKE) install
 	bash test/demo.sh
+
+# lakets on a Citus cluster (coordinator + 2 workers), Citus built from
+# ../shared/vendor/; skipped with a clear line when that is absent.
+test-citus: deps
+	bash test/citus/run.sh
 
 # PG=17 make test: the same suite against another major (test/matrix.sh).
 ifneq ($(PG),)

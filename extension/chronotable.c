@@ -38,6 +38,7 @@
 #include "args.h"
 #include "catalog.h"
 #include "chronotable.h"
+#include "citus.h"
 #include "chunk.h"
 #include "lockwait.h"
 #include "owner.h"
@@ -587,6 +588,7 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 
 		lakets_check_owner(relid);
 		lakets_lock_relation(relid, AccessExclusiveLock);
+		lakets_citus_check_convertible(relid);
 		time_type = check_convertible(relid, time_column, &attnum);
 		lakets_validate_interval(iv, time_type, "chunk interval");
 		as_caller = list_concat(saved_foreign_keys(relid, quote_qualified_identifier(schema_name,

@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -39,6 +40,7 @@
 #include "args.h"
 #include "catalog.h"
 #include "chunk.h"
+#include "citus.h"
 #include "lockwait.h"
 #include "owner.h"
 #include "rollup.h"
@@ -237,13 +239,36 @@ chunk_create(const ChronoTable *ct, Oid parent_relid, int64 start, int64 end,
 	Oid			default_relid = get_default_partition_oid(parent_relid);
 	char	   *qchunk = quote_qualified_identifier(ct->schema_name, name);
 	Oid			chunk_relid;
+	char	   *distribution_column;
 
 	if (OidIsValid(default_relid))
 		lakets_lock_relation(default_relid, AccessExclusiveLock);
 
 	chunk_relid = create_like_parent(ct, name);
+	distribution_column = lakets_citus_distribution_column(parent_relid);
 
-	if (move_from_default && OidIsValid(default_relid))
+	if (move_from_default && OidIsValid(default_relid) && distribution_column != NULL)
+	{
+		/*
+		 * Citus: the rows are on the workers. The chunk is distributed
+		 * co-located with the parent before it is filled, so that the
+		 * INSERT ... SELECT runs shard by shard on the workers and no copy
+		 * stays on the coordinator; ATTACH then finds a distributed table.
+		 */
+		char	   *cols = chunk_column_list(parent_relid);
+		char	   *qdefault = catalog_relation_name(default_relid);
+		const char *qcol = quote_identifier(ct->time_column);
+
+		lakets_execf(SPI_OK_SELECT,
+					 "SELECT pg_catalog.create_distributed_table(%s, %s, colocate_with => %s)",
+					 quote_literal_cstr(qchunk), quote_literal_cstr(distribution_column),
+					 quote_literal_cstr(qparent));
+		lakets_execf(SPI_OK_INSERT, "INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s >= %s AND %s < %s",
+					 qchunk, cols, cols, qdefault, qcol, lo, qcol, hi);
+		lakets_execf(SPI_OK_DELETE, "DELETE FROM %s WHERE %s >= %s AND %s < %s",
+					 qdefault, qcol, lo, qcol, hi);
+	}
+	else if (move_from_default && OidIsValid(default_relid))
 	{
 		char	   *cols = chunk_column_list(parent_relid);
 		const char *qcol = quote_identifier(ct->time_column);
@@ -334,7 +359,9 @@ chunk_drop_many(const ChronoTable *ct, List *chunks, bool *dropped)
 
 /*
  * SQL: lakets._chunk_row_count(regclass) -> bigint. The planner's estimate
- * when the table has been analyzed or vacuumed, else an exact count.
+ * when the table has been analyzed or vacuumed, else an exact count; an
+ * exact count through Citus for a Citus table (the coordinator's own
+ * statistics know nothing of the workers' rows).
  */
 PG_FUNCTION_INFO_V1(lakets_chunk_row_count);
 Datum
@@ -348,6 +375,7 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 	Oid			parent_relid;
 	int64		count;
 	bool		isnull;
+	bool		citus;
 	OwnerSwitch sw;
 
 	if (rel == NULL)
@@ -363,9 +391,11 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 		 pg_class_aclcheck(parent_relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK);
 	if (!readable)
 		PG_RETURN_NULL();
-	if (nblocks == 0)
+	/* the coordinator's copy of a Citus table is empty: count on the workers */
+	citus = lakets_citus_table_kind(relid) != CITUS_TABLE_NONE;
+	if (!citus && nblocks == 0)
 		PG_RETURN_INT64(0);
-	if (reltuples >= 0)
+	if (!citus && reltuples >= 0)
 		PG_RETURN_INT64((int64) (reltuples + 0.5));
 
 	SPI_connect();
@@ -376,4 +406,44 @@ lakets_chunk_row_count(PG_FUNCTION_ARGS)
 	lakets_end_owner(&sw);
 	SPI_finish();
 	PG_RETURN_INT64(count);
+}
+
+/*
+ * SQL: lakets._chunk_size(regclass) -> bigint. pg_total_relation_size(),
+ * or for a Citus table citus_total_relation_size() (the size of its shards
+ * on the workers; the coordinator's own copy is empty). NULL when the
+ * relation is gone.
+ */
+PG_FUNCTION_INFO_V1(lakets_chunk_size);
+Datum
+lakets_chunk_size(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			types[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	Datum		size;
+	bool		isnull;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_NULL();
+	if (lakets_citus_table_kind(relid) == CITUS_TABLE_NONE)
+	{
+		/* NULL for a table dropped meanwhile, as pg_total_relation_size() says */
+		LOCAL_FCINFO(sizeinfo, 1);
+
+		InitFunctionCallInfoData(*sizeinfo, NULL, 1, InvalidOid, NULL, NULL);
+		sizeinfo->args[0].value = ObjectIdGetDatum(relid);
+		sizeinfo->args[0].isnull = false;
+		size = pg_total_relation_size(sizeinfo);
+		if (sizeinfo->isnull)
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(size);
+	}
+	SPI_connect();
+	size = lakets_exec_scalar("SELECT pg_catalog.citus_total_relation_size($1)",
+							  1, types, values, NULL, &isnull);
+	SPI_finish();
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(size);
 }

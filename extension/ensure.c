@@ -82,6 +82,7 @@
 #include "catalog.h"
 #include "chronotable.h"
 #include "chunk.h"
+#include "citus.h"
 #include "compat.h"
 #include "ensure.h"
 #include "isolate.h"
@@ -141,6 +142,20 @@ chunkable_condition(const ChronoTable *ct)
 					quote_literal_cstr(lakets_time_literal(CHUNKABLE_FROM, ct->time_type)),
 					qcol,
 					quote_literal_cstr(lakets_time_literal(CHUNKABLE_TO, ct->time_type)));
+}
+
+/*
+ * The rows of the default partition a chunk could take, as SQL: chunkable
+ * and not expired (expired is PG_INT64_MIN without a retention policy).
+ */
+static char *
+drainable_condition(const ChronoTable *ct, int64 expired)
+{
+	if (expired == PG_INT64_MIN)
+		return chunkable_condition(ct);
+	return psprintf("%s AND %s >= %s", chunkable_condition(ct),
+					quote_identifier(ct->time_column),
+					quote_literal_cstr(lakets_time_literal(expired, ct->time_type)));
 }
 
 /* The ranges of all chunks (any status) overlapping [from, to). */
@@ -243,6 +258,9 @@ default_surely_empty(Oid default_relid)
 
 	if (!OidIsValid(default_relid))
 		return true;			/* no default partition */
+	/* the coordinator's own file of a Citus table is always empty */
+	if (lakets_citus_table_kind(default_relid) != CITUS_TABLE_NONE)
+		return false;
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(default_relid));
 	if (!HeapTupleIsValid(tup))
 		return true;			/* dropped: nothing to drain */
@@ -274,6 +292,16 @@ default_has_rows(const ChronoTable *ct, Oid default_relid, Expiry *expiry)
 	if (!OidIsValid(default_relid) ||
 		!lakets_try_lock_relation(default_relid, AccessShareLock))
 		return false;
+	/* the rows of a Citus table are on the workers: ask through Citus */
+	if (lakets_citus_table_kind(default_relid) != CITUS_TABLE_NONE)
+	{
+		bool		isnull;
+
+		return DatumGetBool(lakets_exec_scalar(psprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE %s)",
+														catalog_relation_name(default_relid),
+														drainable_condition(ct, expiry_cutoff(expiry))),
+											   0, NULL, NULL, NULL, &isnull));
+	}
 	rel = table_open(default_relid, NoLock);
 	if (RelationGetNumberOfBlocks(rel) > 0)
 	{
@@ -306,9 +334,9 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 {
 	const char *qcol = quote_identifier(ct->time_column);
 	char	   *qdefault = catalog_relation_name(default_relid);
-	char	   *in_range = expired == PG_INT64_MIN ? chunkable_condition(ct) :
-		psprintf("%s AND %s >= %s", chunkable_condition(ct), qcol,
-				 quote_literal_cstr(lakets_time_literal(expired, ct->time_type)));
+	char	   *in_range = drainable_condition(ct, expired);
+	/* no ONLY through Citus (nothing inherits from a default partition) */
+	const char *only = lakets_citus_table_kind(default_relid) != CITUS_TABLE_NONE ? "" : "ONLY ";
 	Oid			types[1] = {INTERVALOID};
 	Datum		values[1] = {IntervalPGetDatum(&ct->chunk_interval)};
 	List	   *starts = NIL;
@@ -319,8 +347,8 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 	int64		left;
 
 	lakets_lock_relation(default_relid, AccessExclusiveLock);
-	lakets_exec_args(psprintf("SELECT DISTINCT lakets._chunk_start(%s, $1) FROM ONLY %s"
-							  " WHERE %s ORDER BY 1", qcol, qdefault, in_range),
+	lakets_exec_args(psprintf("SELECT DISTINCT lakets._chunk_start(%s, $1) FROM %s%s"
+							  " WHERE %s ORDER BY 1", qcol, only, qdefault, in_range),
 					 1, types, values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -345,8 +373,8 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 			char	   *hi = quote_literal_cstr(lakets_time_literal(r->end, ct->time_type));
 
 			/* a gap piece of a partly covered bucket may hold no row */
-			lakets_execf(SPI_OK_SELECT, "SELECT 1 FROM ONLY %s WHERE %s >= %s AND %s < %s LIMIT 1",
-						 qdefault, qcol, lo, qcol, hi);
+			lakets_execf(SPI_OK_SELECT, "SELECT 1 FROM %s%s WHERE %s >= %s AND %s < %s LIMIT 1",
+						 only, qdefault, qcol, lo, qcol, hi);
 			if (SPI_processed == 0)
 				continue;
 			chunk_create(ct, parent_relid, r->start, r->end, true);
@@ -354,8 +382,8 @@ drain_default(const ChronoTable *ct, Oid parent_relid, Oid default_relid, int64 
 		}
 	}
 
-	left = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM ONLY %s WHERE %s",
-													 qdefault, in_range),
+	left = DatumGetInt64(lakets_exec_scalar(psprintf("SELECT count(*) FROM %s%s WHERE %s",
+													 only, qdefault, in_range),
 											0, NULL, NULL, NULL, &isnull));
 	if (left > 0)
 		ereport(WARNING,

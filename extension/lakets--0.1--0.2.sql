@@ -243,6 +243,12 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'lakets_chunk_row_count'
 LANGUAGE C VOLATILE STRICT;
 
+-- pg_total_relation_size(), or citus_total_relation_size() for a Citus table
+CREATE FUNCTION lakets._chunk_size(p_chunk regclass)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'lakets_chunk_size'
+LANGUAGE C VOLATILE STRICT;
+
 CREATE OR REPLACE FUNCTION lakets.show_chunks(
 	p_table_name text,
 	p_older_than interval DEFAULT NULL,
@@ -272,7 +278,7 @@ AS $$
 				 WHEN i.inhrelid IS NULL THEN 'detached'
 				 ELSE 'active' END AS status,
 			CASE WHEN i.inhrelid IS NULL THEN 0 ELSE lakets._chunk_row_count(c.oid) END,
-			CASE WHEN i.inhrelid IS NULL THEN 0 ELSE pg_total_relation_size(c.oid) END,
+			CASE WHEN i.inhrelid IS NULL THEN 0 ELSE lakets._chunk_size(c.oid) END,
 			m.created_at
 		FROM lakets._chunk_metadata m
 		JOIN lakets._chronotable_registry r ON r.id = m.chronotable_id

@@ -40,6 +40,7 @@
 
 #include "args.h"
 #include "catalog.h"
+#include "citus.h"
 #include "invalidation.h"
 #include "lockwait.h"
 #include "owner.h"
@@ -409,6 +410,7 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 					 errdetail("p_source_table must name the table p_query reads or, for a rollup over a rollup, the chronotable beneath it.")));
 	}
 	lakets_check_owner(source_relid);
+	lakets_citus_check_rollup_source(source_relid);
 	rollup_query_find_bucket(rq, source_time_column(rq, &upstream));
 	if (memcmp(bucket_interval, &rq->bucket_interval, sizeof(Interval)) != 0)
 		ereport(NOTICE,

@@ -8,6 +8,12 @@
 #   test/cluster.sh stop    # stop it (the data directory is removed)
 #   . .tmp/cluster.env      # PGHOST PGPORT PGUSER PGDATABASE LAKETS_TMP ...
 #
+# Several clusters at once (test/citus/run.sh starts three):
+#   LAKETS_TMPDIR=dir      where the cluster and its cluster.env live
+#   LAKETS_PRELOAD=libs    shared_preload_libraries (default pg_cron)
+#   LAKETS_HOST_AUTH=trust TCP logins without a password (nodes that connect
+#                          to each other; default scram-sha-256)
+#
 # PostgreSQL refuses to run as root: as root, the server runs as the
 # "postgres" OS user (created by Debian's postgresql package).
 set -euo pipefail
@@ -84,7 +90,7 @@ start() {
 listen_addresses = '127.0.0.1'
 include_if_exists = 'port.conf'
 unix_socket_directories = '$sock'
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = '${LAKETS_PRELOAD:-pg_cron}'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 16
@@ -101,8 +107,8 @@ log_line_prefix = '%m [%p] %q%u@%d '
 CONF
 	as_pg tee "$data/pg_hba.conf" >/dev/null <<HBA
 local   all all                trust
-hostssl all all 127.0.0.1/32   scram-sha-256
-host    all all 127.0.0.1/32   scram-sha-256
+hostssl all all 127.0.0.1/32   ${LAKETS_HOST_AUTH:-scram-sha-256}
+host    all all 127.0.0.1/32   ${LAKETS_HOST_AUTH:-scram-sha-256}
 HBA
 
 	# Another cluster may take the port we found free before we bind it

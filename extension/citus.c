@@ -1,0 +1,228 @@
+/*
+ * citus.c
+ *	  Whether Citus is installed in the database, and whether a table is a
+ *	  Citus distributed, reference or Citus local table.
+ *
+ * Citus keeps its tables in pg_dist_partition (on the coordinator and, with
+ * metadata sync, on the workers). lakets has no build dependency on Citus:
+ * it reads that catalog through SPI, and only when the citus extension
+ * exists, so a database without Citus pays one pg_extension lookup per
+ * cache load and nothing else.
+ *
+ * The whole catalog is read into a hash table once and kept until the
+ * transaction ends (an XactCallback) or any relcache invalidation arrives (create_distributed_table
+ * and undistribute_table invalidate the table they change): callers such as
+ * the steady-state pass of ensure_partitions() ask about thousands of
+ * tables and must not run a query per table. Nothing here raises an error
+ * of its own except lakets_citus_check_not_distributed().
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "citus.h"
+#include "spi_exec.h"
+
+typedef struct CitusEntry
+{
+	Oid			relid;			/* hash key */
+	CitusTableKind kind;
+	char	   *distribution_column;	/* NULL when not sharded by a column */
+} CitusEntry;
+
+static MemoryContext cache_cxt = NULL;
+static HTAB *cache = NULL;		/* NULL when Citus is not installed */
+static bool cache_valid = false;
+static bool callbacks_registered = false;
+
+static void
+citus_relcache_callback(Datum arg, Oid relid)
+{
+	cache_valid = false;
+}
+
+static void
+citus_xact_callback(XactEvent event, void *arg)
+{
+	cache_valid = false;
+}
+
+/*
+ * partmethod 'h' (hash), 'r' (range) and 'a' (append) are sharded; 'n' is
+ * a reference table (replication model 't'), a single-shard distributed
+ * table (a co-location group) or a Citus local table.
+ */
+static CitusTableKind
+kind_of(char partmethod, char repmodel, int32 colocationid)
+{
+	if (partmethod != 'n')
+		return CITUS_TABLE_DISTRIBUTED;
+	if (repmodel == 't')
+		return CITUS_TABLE_REFERENCE;
+	if (colocationid != 0)
+		return CITUS_TABLE_DISTRIBUTED;
+	return CITUS_TABLE_LOCAL;
+}
+
+static void
+load_cache(void)
+{
+	HASHCTL		ctl;
+	uint64		i;
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(citus_relcache_callback, (Datum) 0);
+		RegisterXactCallback(citus_xact_callback, NULL);
+		callbacks_registered = true;
+	}
+	if (cache_cxt == NULL)
+		cache_cxt = AllocSetContextCreate(TopMemoryContext, "lakets citus cache",
+										  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(cache_cxt);
+	cache = NULL;
+	cache_valid = false;
+
+	if (OidIsValid(get_extension_oid("citus", true)))
+	{
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CitusEntry);
+		ctl.hcxt = cache_cxt;
+
+		SPI_connect();
+		lakets_exec("SELECT p.logicalrelid::pg_catalog.oid, p.partmethod, p.repmodel,"
+					" p.colocationid, CASE WHEN p.partkey IS NOT NULL AND p.partkey OPERATOR(pg_catalog.<>) ''"
+					" THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END"
+					" FROM pg_catalog.pg_dist_partition p", SPI_OK_SELECT);
+		cache = hash_create("lakets citus tables", Max(SPI_processed, 16), &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			Oid			relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+			char		partmethod = DatumGetChar(SPI_getbinval(tup, desc, 2, &isnull));
+			char		repmodel = DatumGetChar(SPI_getbinval(tup, desc, 3, &isnull));
+			int32		colocationid = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+			char	   *column = SPI_getvalue(tup, desc, 5);
+			CitusEntry *e = hash_search(cache, &relid, HASH_ENTER, NULL);
+
+			e->kind = kind_of(partmethod, repmodel, colocationid);
+			e->distribution_column = column ? MemoryContextStrdup(cache_cxt, column) : NULL;
+		}
+		SPI_finish();
+	}
+	cache_valid = true;
+}
+
+static CitusEntry *
+lookup(Oid relid)
+{
+	if (!cache_valid)
+		load_cache();
+	if (cache == NULL)
+		return NULL;
+	return hash_search(cache, &relid, HASH_FIND, NULL);
+}
+
+/* Whether the citus extension exists in this database. */
+bool
+lakets_citus_installed(void)
+{
+	if (!cache_valid)
+		load_cache();
+	return cache != NULL;
+}
+
+/* What Citus makes of a table (CITUS_TABLE_NONE without Citus). */
+CitusTableKind
+lakets_citus_table_kind(Oid relid)
+{
+	CitusEntry *e = lookup(relid);
+
+	return e ? e->kind : CITUS_TABLE_NONE;
+}
+
+const char *
+lakets_citus_kind_name(CitusTableKind kind)
+{
+	switch (kind)
+	{
+		case CITUS_TABLE_DISTRIBUTED:
+			return "a Citus distributed table";
+		case CITUS_TABLE_REFERENCE:
+			return "a Citus reference table";
+		case CITUS_TABLE_LOCAL:
+			return "a Citus local table";
+		case CITUS_TABLE_NONE:
+			break;
+	}
+	return "a local table";
+}
+
+/*
+ * The column a Citus distributed table is sharded by (palloc'd), or NULL
+ * when the table is not sharded by a column.
+ */
+char *
+lakets_citus_distribution_column(Oid relid)
+{
+	CitusEntry *e = lookup(relid);
+
+	if (e == NULL || e->kind != CITUS_TABLE_DISTRIBUTED || e->distribution_column == NULL)
+		return NULL;
+	return pstrdup(e->distribution_column);
+}
+
+/* A quoted name for messages. */
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/*
+ * create_chronotable() on a Citus table would turn it into a local one:
+ * refused until lakets converts in place (see docs/citus.md).
+ */
+void
+lakets_citus_check_convertible(Oid relid)
+{
+	CitusTableKind kind = lakets_citus_table_kind(relid);
+
+	if (kind != CITUS_TABLE_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot convert %s into a chronotable: it is %s",
+						qualified_name(relid), lakets_citus_kind_name(kind)),
+				 errdetail("lakets cannot yet convert a Citus table in place; converting it would turn it into a local table."),
+				 errhint("Undistribute it with undistribute_table(), convert it with lakets.create_chronotable(), then distribute the chronotable with create_distributed_table().")));
+}
+
+/*
+ * A RollUp over a Citus table would go stale without notice: its triggers
+ * fire on the workers' shards, where lakets tracks no RollUp.
+ */
+void
+lakets_citus_check_rollup_source(Oid relid)
+{
+	CitusTableKind kind = lakets_citus_table_kind(relid);
+
+	if (kind != CITUS_TABLE_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot create a rollup over %s: it is %s",
+						qualified_name(relid), lakets_citus_kind_name(kind)),
+				 errdetail("The rollup's triggers would fire on the Citus workers, where lakets tracks no rollup, so the rollup would go stale without notice."),
+				 errhint("Rollups over Citus tables are not supported yet; see docs/citus.md.")));
+}

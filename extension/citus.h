@@ -1,0 +1,25 @@
+/*
+ * citus.h
+ *	  Whether Citus is installed, and what Citus makes of a table.
+ */
+#ifndef LAKETS_CITUS_H
+#define LAKETS_CITUS_H
+
+#include "postgres.h"
+
+typedef enum CitusTableKind
+{
+	CITUS_TABLE_NONE = 0,		/* no Citus, or a plain PostgreSQL table */
+	CITUS_TABLE_DISTRIBUTED,	/* sharded (hash, range, append, single shard) */
+	CITUS_TABLE_REFERENCE,		/* replicated to every node */
+	CITUS_TABLE_LOCAL			/* a Citus managed local table */
+} CitusTableKind;
+
+extern bool lakets_citus_installed(void);
+extern CitusTableKind lakets_citus_table_kind(Oid relid);
+extern const char *lakets_citus_kind_name(CitusTableKind kind);
+extern char *lakets_citus_distribution_column(Oid relid);
+extern void lakets_citus_check_convertible(Oid relid);
+extern void lakets_citus_check_rollup_source(Oid relid);
+
+#endif							/* LAKETS_CITUS_H */

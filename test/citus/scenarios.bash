@@ -1,0 +1,162 @@
+# The Citus scenarios, sourced by test/citus/run.sh with PGHOST, PGPORT,
+# PGDATABASE of the coordinator exported and check/q/qn/fail defined.
+# Times are relative to now(): a ChronoTable's window follows the clock.
+
+# sql SQL: run statements on the coordinator, quiet unless they fail
+sql() {
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "$1" >/dev/null
+}
+
+# err SQL: the error message of a statement that must fail ("" if it did not)
+err() {
+	psql -X -q -At -d "$DB" -c "$1" 2>&1 >/dev/null | sed -n 's/^ERROR:  //p' | head -n 1
+}
+
+# sqlstate SQL: the SQLSTATE of a statement that must fail
+sqlstate() {
+	psql -X -q -At -d "$DB" -c '\set VERBOSITY verbose' -c "$1" 2>&1 >/dev/null |
+		sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p' | head -n 1
+}
+
+# how many partitions of TABLE are not distributed co-located with it
+not_colocated() {
+	q "$DB" "SELECT count(*) FROM pg_catalog.pg_inherits i
+		LEFT JOIN pg_catalog.pg_dist_partition c ON c.logicalrelid OPERATOR(pg_catalog.=) i.inhrelid
+		WHERE i.inhparent OPERATOR(pg_catalog.=) '$1'::regclass
+		AND (c.logicalrelid IS NULL OR c.colocationid OPERATOR(pg_catalog.<>)
+			(SELECT colocationid FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) '$1'::regclass))"
+}
+
+# the registry's active chunks of TABLE against pg_inherits (without the default)
+registry_matches() {
+	q "$DB" "SELECT (SELECT array_agg(chunk_relid::oid ORDER BY chunk_relid::oid) FROM lakets._chunk_metadata
+			WHERE chronotable_id = lakets._chronotable_id('$1') AND status = 'active')
+		IS NOT DISTINCT FROM
+		(SELECT array_agg(inhrelid ORDER BY inhrelid) FROM pg_catalog.pg_inherits
+			WHERE inhparent = '$1'::regclass AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = inhrelid
+				AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'))"
+}
+
+echo "== convert, then distribute"
+sql "CREATE TABLE metrics (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '1 hour', s
+		FROM generate_series(1, 4) d, generate_series(0, 71) s;
+	SELECT lakets.create_chronotable('metrics', 'ts', '1 day');
+	SELECT pg_catalog.create_distributed_table('metrics', 'device_id');
+	SELECT pg_catalog.truncate_local_data_after_distributing_table('metrics');" ||
+	fail "could not convert and distribute metrics"
+check "metrics is distributed" h "$(q "$DB" "SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'metrics'::regclass")"
+check "every partition of metrics (chunks and default) distributed co-located" 0 "$(not_colocated metrics)"
+check "rows kept through the conversion and distribution" 288 "$(q "$DB" "SELECT count(*) FROM metrics")"
+check "no local copy left on the coordinator" 0 "$(q "$DB" "SELECT sum(pg_catalog.pg_relation_size(i.inhrelid)) FROM pg_catalog.pg_inherits i WHERE i.inhparent = 'metrics'::regclass")"
+check "registry matches pg_inherits after distribution" t "$(registry_matches metrics)"
+
+echo "== ensure_partitions on a distributed chronotable"
+sql "SELECT lakets.set_chunk_window('metrics', 1, 6)" || fail "set_chunk_window"
+n_before=$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhparent = 'metrics'::regclass")
+created=$(q "$DB" "SELECT lakets.ensure_partitions('metrics')")
+n_after=$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhparent = 'metrics'::regclass")
+check "ensure_partitions created the chunks of the wider window" "$created" "$((n_after - n_before))"
+check "ensure_partitions created some chunk" t "$([ "$created" -gt 0 ] && echo t || echo f)"
+check "new chunks distributed co-located" 0 "$(not_colocated metrics)"
+check "registry matches pg_inherits after ensure_partitions" t "$(registry_matches metrics)"
+check "a second ensure_partitions has nothing to do" 0 "$(q "$DB" "SELECT lakets.ensure_partitions('metrics')")"
+
+echo "== inserts through the coordinator"
+sql "INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) + interval '2 days 3 hours', 1
+	FROM generate_series(1, 10) d" || fail "insert"
+chunk2=$(q "$DB" "SELECT chunk_relid FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
+	AND status = 'active' AND range_start = pg_catalog.date_trunc('day', now()) + interval '2 days'")
+check "the chunk of the day after tomorrow exists" t "$([ -n "$chunk2" ] && echo t || echo f)"
+check "rows of that day are in its chunk" 10 "$(q "$DB" "SELECT count(*) FROM $chunk2")"
+check "nothing went to the default partition" 0 "$(q "$DB" "SELECT count(*) FROM metrics_default")"
+
+echo "== the default partition is drained"
+sql "INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) + interval '40 days 1 hour', 2
+		FROM generate_series(1, 6) d;
+	INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) + interval '50 days 5 hours', 3
+		FROM generate_series(1, 3) d;
+	INSERT INTO metrics VALUES (7, 'infinity', 4)" || fail "insert into the default"
+check "far future rows wait in the default partition" 10 "$(q "$DB" "SELECT count(*) FROM metrics_default")"
+drained=$(q "$DB" "SELECT lakets.ensure_partitions()")
+check "ensure_partitions() made two chunks for them, in one transaction" 2 "$drained"
+check "only the row without a chunk (infinity) stays in the default partition" infinity \
+	"$(q "$DB" "SELECT string_agg(ts::text, ',') FROM metrics_default")"
+for days in 40 50; do
+	chunk=$(q "$DB" "SELECT chunk_relid FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
+		AND status = 'active' AND range_start = pg_catalog.date_trunc('day', now()) + interval '$days days'")
+	check "the drained rows of +$days days are in their chunk" "$([ "$days" = 40 ] && echo 6 || echo 3)" \
+		"$(q "$DB" "SELECT count(*) FROM $chunk")"
+	check "no copy of the drained rows of +$days days on the coordinator" 0 \
+		"$(q "$DB" "SELECT pg_catalog.pg_relation_size('$chunk')")"
+done
+check "the drained chunks are distributed co-located" 0 "$(not_colocated metrics)"
+check "all rows still there" 308 "$(q "$DB" "SELECT count(*) FROM metrics")"
+check "registry matches pg_inherits after the drain" t "$(registry_matches metrics)"
+check "ensure_partitions() then has nothing to do" 0 "$(q "$DB" "SELECT lakets.ensure_partitions()")"
+check "run_maintenance() reports no failure" 0 \
+	"$(q "$DB" "SELECT count(*) FROM lakets.run_maintenance() WHERE action ILIKE '%fail%' OR action ILIKE '%error%'")"
+
+echo "== show_chunks on a distributed chronotable"
+check "show_chunks counts the rows on the workers (all but the default's)" 307 \
+	"$(q "$DB" "SELECT sum(row_count) FROM lakets.show_chunks('metrics')")"
+check "show_chunks sizes are the shards' (citus_total_relation_size)" t \
+	"$(q "$DB" "SELECT bool_and(size_bytes = pg_catalog.citus_total_relation_size(chunk_name::regclass))
+		AND sum(size_bytes) > 0 FROM lakets.show_chunks('metrics')")"
+
+echo "== distribute, then convert: refused"
+sql "CREATE TABLE dist_first (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	SELECT pg_catalog.create_distributed_table('dist_first', 'device_id');
+	INSERT INTO dist_first VALUES (1, now(), 1), (2, now(), 2)" || fail "dist_first"
+check "create_chronotable on a distributed table refused" \
+	'cannot convert public.dist_first into a chronotable: it is a Citus distributed table' \
+	"$(err "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
+check "that refusal is feature_not_supported (0A000)" 0A000 \
+	"$(sqlstate "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
+check "the distributed table is still distributed" h \
+	"$(q "$DB" "SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")"
+check "the distributed table keeps its rows" 2 "$(q "$DB" "SELECT count(*) FROM dist_first")"
+sql "CREATE TABLE ref_first (ts timestamptz NOT NULL); SELECT pg_catalog.create_reference_table('ref_first')" || fail "ref_first"
+check "create_chronotable on a reference table refused" \
+	'cannot convert public.ref_first into a chronotable: it is a Citus reference table' \
+	"$(err "SELECT lakets.create_chronotable('ref_first', 'ts', '1 day')")"
+
+echo "== create_rollup over a distributed chronotable: refused"
+check "create_rollup refused" \
+	'cannot create a rollup over public.metrics: it is a Citus distributed table' \
+	"$(err "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
+check "that refusal is feature_not_supported (0A000)" 0A000 \
+	"$(sqlstate "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
+check "no rollup registered" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups()")"
+sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	SELECT lakets.create_chronotable('tracked', 'ts', '1 day');
+	SELECT lakets.create_rollup('tracked_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM tracked GROUP BY 1, 2', '1 hour')" ||
+	fail "a chronotable with a rollup"
+check "Citus refuses to distribute a chronotable that has rollups" \
+	'cannot distribute relation "tracked" because it has triggers' \
+	"$(err "SELECT pg_catalog.create_distributed_table('tracked', 'device_id')")"
+check "that chronotable stays local" 0 "$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'tracked'::regclass")"
+
+echo "== retention drops distributed chunks"
+old=$(q "$DB" "SELECT count(*) FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
+	AND status = 'active' AND range_end <= now() - interval '1 day'")
+check "there are chunks older than a day" t "$([ "$old" -gt 0 ] && echo t || echo f)"
+check "drop_chunks drops them" "$old" "$(q "$DB" "SELECT lakets.drop_chunks('metrics', '1 day')")"
+check "registry matches pg_inherits after drop_chunks" t "$(registry_matches metrics)"
+check "their rows are gone" 0 "$(q "$DB" "SELECT count(*) FROM metrics WHERE ts < now() - interval '2 days'")"
+check "no dropped chunk left in Citus' metadata" 0 "$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition p
+	JOIN lakets._chunk_metadata m ON m.chunk_relid::oid = p.logicalrelid::oid WHERE m.status = 'dropped'")"
+sql "SELECT lakets.add_retention_policy('metrics', '12 hours')" || fail "add_retention_policy"
+dropped=$(q "$DB" "SELECT count(*) FROM lakets.enforce_retention()")
+check "enforce_retention ran" t "$([ -n "$dropped" ] && echo t || echo f)"
+check "enforce_retention dropped the chunk of yesterday" 0 "$(q "$DB" "SELECT count(*) FROM lakets._chunk_metadata
+	WHERE chronotable_id = lakets._chronotable_id('metrics') AND status = 'active' AND range_end <= now() - interval '12 hours'")"
+check "registry matches pg_inherits after enforce_retention" t "$(registry_matches metrics)"
+check "every partition still distributed co-located" 0 "$(not_colocated metrics)"
+
+echo "== drop_chronotable on a distributed chronotable"
+sql "SELECT lakets.drop_chronotable('metrics')" || fail "drop_chronotable"
+check "metrics is gone" "" "$(q "$DB" "SELECT to_regclass('metrics')")"
+check "Citus' metadata holds none of its tables" 0 \
+	"$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text LIKE 'metrics%'")"
+check "lakets' registry forgot it" 0 "$(q "$DB" "SELECT count(*) FROM lakets._chronotable_registry WHERE relid::text LIKE 'metrics%'")"
