@@ -364,11 +364,15 @@ key_order_sql(const Rollup *r)
 static bool
 spans_buckets(const Rollup *r, int64 start, int64 end, int n)
 {
-	int64		b = bucket_start(r, start);
+	int64		b;
 	int			i;
 
-	if (start == DT_NOBEGIN || end == DT_NOEND)
+	if (start == DT_NOBEGIN)
 		return true;
+	/* a tail entry (tail.c): its rows lie between its start and now */
+	if (end == DT_NOEND)
+		end = Max(start, GetCurrentTransactionStartTimestamp()) + 1;
+	b = bucket_start(r, start);
 	for (i = 0; i < n; i++)
 	{
 		if (b >= end)

@@ -400,3 +400,18 @@ SELECT lakets.refresh_rollup('recent_5m') AS refreshed;
 SELECT sum(total) AS rolled_up FROM _rollup_recent_5m;
 DROP VIEW recent_log;
 SELECT lakets.drop_chronotable('recent');
+
+-- a tail entry of a RollUp whose rows are all recent is no rewrite of the
+-- whole table: its window ends now, not at infinity (no index rebuild)
+CREATE TABLE young (ts timestamptz NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('young', 'ts', '1 day') > 0 AS created;
+SELECT lakets.create_rollup('young_1m', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, count(*) AS n FROM young GROUP BY 1$$, '1 minute') > 0 AS created;
+INSERT INTO young VALUES (now(), 1);
+SELECT lakets.refresh_rollup('young_1m') AS refreshed;
+SELECT pg_relation_filenode(indexrelid) AS index_file FROM pg_index WHERE indrelid = '_rollup_young_1m'::regclass \gset
+INSERT INTO young VALUES (now(), 2);
+SELECT count(*) FILTER (WHERE range_end = 'infinity') AS tails FROM lakets._source_invalidation_log WHERE source_relid = 'young'::regclass;
+SELECT lakets.refresh_rollup('young_1m') AS refreshed;
+SELECT pg_relation_filenode(indexrelid) = :index_file AS index_not_rebuilt FROM pg_index WHERE indrelid = '_rollup_young_1m'::regclass;
+SELECT sum(n) AS rolled_up FROM _rollup_young_1m;
+SELECT lakets.drop_chronotable('young');
