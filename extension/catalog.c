@@ -778,36 +778,56 @@ catalog_set_rollup_function(int32 id, Oid refresh_function)
 }
 
 /*
- * The OID of lakets._source_invalidation_log (InvalidOid without it), looked
- * up by name once per backend: the commit path does no name look-up. Any
- * invalidation of that relation (its drop, the extension's) forgets it.
+ * The OIDs of the relations the commit path uses (InvalidOid for one that
+ * does not exist), looked up by name once per backend: the commit path does
+ * no name look-up. Any invalidation of one of them (its drop, the
+ * extension's) forgets them all.
  */
-static Oid	log_relid = InvalidOid;
-static bool log_callback_registered = false;
+static const char *const commit_relation_names[] = {
+	[LAKETS_REL_SOURCE_LOG] = "_source_invalidation_log",
+	[LAKETS_REL_TAIL_INDEX] = "_source_invalidation_log_tail",
+	[LAKETS_REL_WRITERS] = "_invalidation_writers",
+};
+static Oid	commit_relids[lengthof(commit_relation_names)];
+static bool commit_relids_known = false;
+static bool commit_callback_registered = false;
 
 static void
-forget_log_relid(Datum arg, Oid relid)
+forget_commit_relids(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == log_relid)
-		log_relid = InvalidOid;
+	int			i;
+
+	for (i = 0; i < lengthof(commit_relids); i++)
+		if (relid == InvalidOid || relid == commit_relids[i])
+			commit_relids_known = false;
+}
+
+Oid
+catalog_commit_relid(LaketsCommitRelation which)
+{
+	Oid			nsp;
+	int			i;
+
+	if (commit_relids_known)
+		return commit_relids[which];
+	if (!commit_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(forget_commit_relids, (Datum) 0);
+		commit_callback_registered = true;
+	}
+	nsp = get_namespace_oid("lakets", true);
+	for (i = 0; i < lengthof(commit_relids); i++)
+		commit_relids[i] = OidIsValid(nsp) ?
+			get_relname_relid(commit_relation_names[i], nsp) : InvalidOid;
+	/* without the extension, look again next time */
+	commit_relids_known = OidIsValid(commit_relids[LAKETS_REL_SOURCE_LOG]);
+	return commit_relids[which];
 }
 
 Oid
 catalog_log_relid(void)
 {
-	Oid			nsp;
-
-	if (OidIsValid(log_relid))
-		return log_relid;
-	if (!log_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_log_relid, (Datum) 0);
-		log_callback_registered = true;
-	}
-	nsp = get_namespace_oid("lakets", true);
-	if (OidIsValid(nsp))
-		log_relid = get_relname_relid("_source_invalidation_log", nsp);
-	return log_relid;
+	return catalog_commit_relid(LAKETS_REL_SOURCE_LOG);
 }
 
 static bool

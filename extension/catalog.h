@@ -141,6 +141,15 @@ extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
 extern void catalog_set_rollup_function(int32 id, Oid refresh_function);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
+/* The relations the commit path uses, looked up once per backend. */
+typedef enum LaketsCommitRelation
+{
+	LAKETS_REL_SOURCE_LOG,		/* lakets._source_invalidation_log */
+	LAKETS_REL_TAIL_INDEX,		/* its partial index of tail entries (tail.c) */
+	LAKETS_REL_WRITERS			/* lakets._invalidation_writers, a lock target */
+} LaketsCommitRelation;
+
+extern Oid	catalog_commit_relid(LaketsCommitRelation which);
 extern Oid	catalog_log_relid(void);
 extern void catalog_move_source_invalidations(Oid source_relid);
 extern bool catalog_source_has_invalidations(Oid source_relid, int64 start, int64 end);

@@ -82,17 +82,17 @@ static bool suppressed = false;
 static bool preparing = false;
 static HTAB *sources = NULL;
 static List *flushed = NIL;
-static List *touched = NIL;		/* this transaction's entries of sources */
+static List *touched = NIL;		/* OIDs of this transaction's sources */
 static bool callback_registered = false;
 
 static void
 forget_state(void)
 {
-	/* the ranges go with TopTransactionContext, the entries stay for reuse */
+	/* the ranges go with TopTransactionContext; the table stays for reuse */
 	ListCell   *lc;
 
 	foreach(lc, touched)
-		(void) hash_search(sources, &((SourceRanges *) lfirst(lc))->relid, HASH_REMOVE, NULL);
+		(void) hash_search(sources, &lfirst_oid(lc), HASH_REMOVE, NULL);
 	touched = NIL;
 	inval_cxt = NULL;
 	flushed = NIL;
@@ -196,7 +196,8 @@ source_ranges(Oid relid)
 	bool		found;
 	SourceRanges *s = hash_search(sources, &relid, HASH_ENTER, &found);
 
-	if (!found)
+	/* (an entry an error left behind has no ranges: it is checked again) */
+	if (!found || s->ranges == NULL)
 	{
 		MemoryContext old;
 
@@ -217,7 +218,7 @@ source_ranges(Oid relid)
 							 "there is no need to call it directly.")));
 		}
 		old = MemoryContextSwitchTo(inval_cxt);
-		touched = lappend(touched, s);
+		touched = list_append_unique_oid(touched, relid);
 		s->ranges = rangeset_create();
 		s->hit_start = s->hit_end = 0;
 		MemoryContextSwitchTo(old);
@@ -424,9 +425,9 @@ invalidation_flush(void)
 
 	foreach(lc, touched)
 	{
-		SourceRanges *s = lfirst(lc);
+		SourceRanges *s = hash_search(sources, &lfirst_oid(lc), HASH_FIND, NULL);
 
-		if (s->ranges == NULL || s->ranges->count == 0)
+		if (s == NULL || s->ranges == NULL || s->ranges->count == 0)
 			continue;
 		/* a source dropped in this transaction needs nothing any more */
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s->relid)))

@@ -54,7 +54,6 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -63,12 +62,6 @@
 #include "catalog.h"
 #include "lakets.h"
 #include "tail.h"
-
-/* Looked up once per backend (no name look-ups on the commit path); a
- * relcache invalidation of either forgets both. */
-static Oid	writers_relid = InvalidOid; /* lakets._invalidation_writers */
-static Oid	tail_index = InvalidOid;	/* the log's partial index of tails */
-static bool callback_registered = false;
 
 /*
  * The tail entry this backend relied on last (its committing transactions
@@ -79,43 +72,19 @@ static Oid	cached_source = InvalidOid;
 static ItemPointerData cached_tid;
 static int64 cached_start;
 
-static void
-forget_relids(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == writers_relid || relid == tail_index)
-	{
-		writers_relid = tail_index = InvalidOid;
-		cached_source = InvalidOid;
-	}
-}
-
+/* Whether this database has tail entries (lakets 0.1 had none). */
 static bool
-lookup_relids(void)
+has_tail_entries(void)
 {
-	Oid			nsp;
-
-	if (OidIsValid(writers_relid))
-		return true;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(forget_relids, (Datum) 0);
-		callback_registered = true;
-	}
-	nsp = get_namespace_oid("lakets", true);
-	if (!OidIsValid(nsp))
-		return false;
-	tail_index = get_relname_relid("_source_invalidation_log_tail", nsp);
-	if (!OidIsValid(tail_index))
-		return false;
-	writers_relid = get_relname_relid("_invalidation_writers", nsp);
-	return OidIsValid(writers_relid);
+	return OidIsValid(catalog_commit_relid(LAKETS_REL_TAIL_INDEX)) &&
+		OidIsValid(catalog_commit_relid(LAKETS_REL_WRITERS));
 }
 
 /* The log's index of tail entries; InvalidOid without one (lakets 0.1). */
 Oid
 tail_index_relid(void)
 {
-	return lookup_relids() ? tail_index : InvalidOid;
+	return has_tail_entries() ? catalog_commit_relid(LAKETS_REL_TAIL_INDEX) : InvalidOid;
 }
 
 /* Whether tup is a committed, unclaimed tail entry of source (and its start). */
@@ -160,9 +129,9 @@ tail_usable_start(Oid source_relid, int64 from)
 	int64		earliest = DT_NOEND;
 	int64		start;
 
-	if (!lookup_relids() || !OidIsValid(catalog_log_relid()))
+	if (!has_tail_entries() || !OidIsValid(catalog_log_relid()))
 		return DT_NOEND;
-	LockRelationOid(writers_relid, AccessShareLock);
+	LockRelationOid(catalog_commit_relid(LAKETS_REL_WRITERS), AccessShareLock);
 
 	/* dirty reads: they also see a claim still in progress */
 	InitDirtySnapshot(dirty);
@@ -191,7 +160,8 @@ tail_usable_start(Oid source_relid, int64 from)
 	cached_source = InvalidOid;
 
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(source_relid));
-	scan = systable_beginscan(rel, tail_index, true, &dirty, 1, &key);
+	scan = systable_beginscan(rel, catalog_commit_relid(LAKETS_REL_TAIL_INDEX), true,
+							  &dirty, 1, &key);
 	while ((tup = systable_getnext(scan)) != NULL)
 	{
 		if (!usable_tail(rel, tup, &dirty, source_relid, &start))
@@ -252,7 +222,7 @@ wait_for_writers(void)
 	TimestampTz deadline = 0;
 	int			i;
 
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, writers_relid);
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, catalog_commit_relid(LAKETS_REL_WRITERS));
 	holders = GetLockConflicts(&tag, AccessExclusiveLock, NULL);
 	if (lakets_lock_timeout_ms > 0)
 		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), lakets_lock_timeout_ms);
@@ -290,7 +260,7 @@ tail_claim(Oid source_relid)
 	uint64		n;
 	uint64		i;
 
-	if (!lookup_relids() || IsolationUsesXactSnapshot())
+	if (!has_tail_entries() || IsolationUsesXactSnapshot())
 		return NULL;
 	n = catalog_registry_write("UPDATE lakets._source_invalidation_log l"
 							   " SET range_start = l.range_start"
