@@ -80,6 +80,23 @@ lakets_main_fork_path(const FormData_pg_class *form)
 #endif
 }
 
+/*
+ * Pin the buffer that held block blk of rel's main fork when last seen, if
+ * it still holds it (ReadRecentBuffer; PG 16 renamed its relation argument).
+ */
+#include "storage/bufmgr.h"
+#include "utils/rel.h"
+
+static inline bool
+lakets_read_recent_buffer(Relation rel, BlockNumber blk, Buffer recent)
+{
+#if PG_VERSION_NUM >= 160000
+	return ReadRecentBuffer(rel->rd_locator, MAIN_FORKNUM, blk, recent);
+#else
+	return ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blk, recent);
+#endif
+}
+
 /* PG 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

@@ -60,6 +60,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "compat.h"
 #include "lakets.h"
 #include "tail.h"
 
@@ -71,6 +72,14 @@
 static Oid	cached_source = InvalidOid;
 static ItemPointerData cached_tid;
 static int64 cached_start;
+
+/*
+ * The shared buffer that held the cached row's page when last read: while
+ * it still holds that page, the page exists (a VACUUM that cuts pages off
+ * the end of the log drops their buffers first), so no lseek() is needed to
+ * learn the log's size.
+ */
+static Buffer cached_buf = InvalidBuffer;
 
 /* Whether this database has tail entries (lakets 0.1 had none). */
 static bool
@@ -136,21 +145,29 @@ tail_usable_start(Oid source_relid, int64 from)
 	/* dirty reads: they also see a claim still in progress */
 	InitDirtySnapshot(dirty);
 	rel = table_open(catalog_log_relid(), AccessShareLock);
-	/* (VACUUM may have cut the cached row's page off the end) */
-	if (cached_source == source_relid && cached_start <= from &&
-		ItemPointerGetBlockNumber(&cached_tid) < RelationGetNumberOfBlocks(rel))
+	if (cached_source == source_relid && cached_start <= from)
 	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&cached_tid);
+		Buffer		pinned = InvalidBuffer;
 		HeapTupleData cached;
 		Buffer		buf;
 		bool		usable = false;
 
+		/* the page still exists: VACUUM may have cut it off the end */
+		if (BufferIsValid(cached_buf) && lakets_read_recent_buffer(rel, blk, cached_buf))
+			pinned = cached_buf;
+		cached_buf = InvalidBuffer;
 		cached.t_self = cached_tid;
-		if (heap_fetch(rel, &dirty, &cached, &buf, false))
+		if ((BufferIsValid(pinned) || blk < RelationGetNumberOfBlocks(rel)) &&
+			heap_fetch(rel, &dirty, &cached, &buf, false))
 		{
 			usable = usable_tail(rel, &cached, &dirty, source_relid, &start) &&
 				start == cached_start;
+			cached_buf = buf;
 			ReleaseBuffer(buf);
 		}
+		if (BufferIsValid(pinned))
+			ReleaseBuffer(pinned);
 		if (usable)
 		{
 			table_close(rel, AccessShareLock);
@@ -181,6 +198,7 @@ tail_usable_start(Oid source_relid, int64 from)
 			cached_source = source_relid;
 			cached_tid = tup->t_self;
 			cached_start = start;
+			cached_buf = InvalidBuffer;
 		}
 	}
 	systable_endscan(scan);
