@@ -40,46 +40,46 @@
  */
 typedef struct BucketCache
 {
+	bool		fast;			/* stable and fixed: nothing to check per call */
+	bool		fixed;			/* a fixed width (no months) on a timestamp */
 	bool		checked;		/* width holds a checked width */
 	bool		stable;			/* the width is the same in every call */
 	Interval	width;
 	Oid			typid;
 	int64		usecs;			/* 0 for a month width */
 	uint64		magic;			/* n / usecs as in udiv() */
-	int			shift1;
-	int			shift2;
+	int			shift;
 } BucketCache;
 
 /*
- * n / c->usecs, rounded down, for any n: a multiplication and shifts in
- * place of a division (Granlund and Montgomery, "Division by invariant
- * integers using multiplication", 1994, figure 4.1). The magic number is
- * found once per width in bucket_cache(); the quotient is exact, not an
- * approximation.
+ * n / c->usecs, rounded down, for 0 <= n < 2^63 (every timestamp is): a
+ * multiplication and a shift in place of a division. With l = ceil(log2 d)
+ * and m = floor(2^(63+l) / d) + 1 (below 2^64 for d > 1), floor(n / d) =
+ * floor(m * n / 2^(63+l)) for every such n (Granlund and Montgomery,
+ * "Division by invariant integers using multiplication", 1994, theorem
+ * 4.2 with N = 63). The magic number is found once per width in
+ * bucket_cache(); the quotient is exact, not an approximation.
  */
 static inline uint64
 udiv(const BucketCache *c, uint64 n)
 {
 #ifdef HAVE_INT128
-	uint64		t1 = (uint64) (((uint128) c->magic * n) >> 64);
-
-	return (t1 + ((n - t1) >> c->shift1)) >> c->shift2;
+	return (uint64) (((uint128) c->magic * n) >> 64) >> c->shift;
 #else
 	return n / (uint64) c->usecs;
 #endif
 }
 
+/* For a width of more than one microsecond. */
 static void
 set_divisor(BucketCache *c)
 {
 #ifdef HAVE_INT128
 	uint64		d = (uint64) c->usecs;
-	int			l = d == 1 ? 0 : pg_leftmost_one_pos64(d - 1) + 1;	/* ceil(log2(d)) */
+	int			l = pg_leftmost_one_pos64(d - 1) + 1;	/* ceil(log2(d)), >= 1 */
 
-	/* d < 2^63, so l <= 63 and 2^l - d fits */
-	c->magic = (uint64) ((((uint128) ((UINT64CONST(1) << l) - d)) << 64) / d) + 1;
-	c->shift1 = Min(l, 1);
-	c->shift2 = Max(l - 1, 0);
+	c->magic = (uint64) (((uint128) 1 << (63 + l)) / d) + 1;
+	c->shift = l - 1;
 #endif
 }
 
@@ -101,11 +101,13 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 		c->checked = false;
 		lakets_validate_interval(width, c->typid, "bucket width");
 		c->usecs = width->month != 0 ? 0 : (int64) width->day * USECS_PER_DAY + width->time;
-		if (c->usecs != 0)
+		if (c->usecs > 1)
 			set_divisor(c);
 		c->width = *width;
 		c->checked = true;
 	}
+	c->fixed = c->usecs > 1 && c->typid != DATEOID;
+	c->fast = c->stable && c->fixed;
 	return c;
 }
 
@@ -122,36 +124,46 @@ bucket_general(FunctionCallInfo fcinfo, bool has_origin, const BucketCache *c)
 }
 
 /*
- * The common case, a fixed width and no origin on a timestamp, is the start
- * of t's bucket on the grid of 2000-01-01 (0): floor(t / usecs) * usecs.
+ * Everything but the common case below: the width checked (once for good
+ * when it is a constant), times before 2000, origins, months, dates.
  */
-static inline Datum
-bucket(FunctionCallInfo fcinfo, bool has_origin)
+static pg_noinline Datum
+bucket_slow(FunctionCallInfo fcinfo, bool has_origin)
 {
 	BucketCache *c = fcinfo->flinfo->fn_extra;
+	int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
 
-	if (unlikely(c == NULL || !c->checked || !c->stable))
+	if (c == NULL || !c->fast)
 		c = bucket_cache(fcinfo, PG_GETARG_INTERVAL_P(0));
-	if (likely(!has_origin && c->usecs != 0 && c->typid != DATEOID))
+	if (!has_origin && c->fixed)
 	{
-		int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
-
-		if (likely(t >= 0 && t < END_TIMESTAMP))
+		if (t >= 0 && t < END_TIMESTAMP)
 			return Int64GetDatum((int64) (udiv(c, (uint64) t) * (uint64) c->usecs));
-		/* floor(t / d) = -ceil(-t / d), below 0; -t + d - 1 < 2^64 */
-		if (t < 0 && t >= MIN_TIMESTAMP)
+		/* floor(t / d) = -ceil(-t / d) below 0, while -t + d - 1 < 2^63 */
+		if (t < 0 && t >= MIN_TIMESTAMP && c->usecs <= PG_INT64_MAX + MIN_TIMESTAMP)
 			return Int64GetDatum(-(int64) (udiv(c, (uint64) -t + (uint64) c->usecs - 1) *
 										   (uint64) c->usecs));
 	}
 	return bucket_general(fcinfo, has_origin, c);
 }
 
-/* SQL: lakets.time_bucket(p_interval interval, p_timestamp timestamptz|timestamp|date) */
+/*
+ * SQL: lakets.time_bucket(p_interval interval, p_timestamp timestamptz|timestamp|date)
+ *
+ * The common case, a constant fixed width on a timestamp from 2000 on, is
+ * the start of t's bucket on the grid of 2000-01-01 (0): floor(t / usecs) *
+ * usecs, in a function that calls nothing else.
+ */
 PG_FUNCTION_INFO_V1(lakets_time_bucket);
 Datum
 lakets_time_bucket(PG_FUNCTION_ARGS)
 {
-	return bucket(fcinfo, false);
+	const BucketCache *c = fcinfo->flinfo->fn_extra;
+	int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
+
+	if (likely(c != NULL && c->fast && t >= 0 && t < END_TIMESTAMP))
+		return Int64GetDatum((int64) (udiv(c, (uint64) t) * (uint64) c->usecs));
+	return bucket_slow(fcinfo, false);
 }
 
 /* SQL: lakets.time_bucket(p_interval interval, p_timestamp, p_origin) */
@@ -159,7 +171,7 @@ PG_FUNCTION_INFO_V1(lakets_time_bucket_origin);
 Datum
 lakets_time_bucket_origin(PG_FUNCTION_ARGS)
 {
-	return bucket(fcinfo, true);
+	return bucket_slow(fcinfo, true);
 }
 
 /* A call site's zone, looked up once while the name stays the same. */

@@ -41,6 +41,31 @@ SET TimeZone = 'Asia/Kolkata';
 SELECT lakets.time_bucket('1 month', '2026-02-28 22:00-05'::timestamptz) AT TIME ZONE 'UTC' AS month_of_utc_march,
        lakets.time_bucket('1 day', '2026-03-10 02:00+05:30'::timestamptz) AT TIME ZONE 'UTC' AS utc_day;
 SET TimeZone = 'UTC';
+-- fixed widths are divided by multiplication (timefuncs.c): the same as
+-- date_bin for widths from 2 microseconds to decades, times from 4713 BC to
+-- 294276 AD, a bucket's first and last microsecond, per row and constant
+CREATE TEMP TABLE tb_cases AS
+SELECT w, t FROM (
+	SELECT (2 + abs(('x' || md5('w' || i))::bit(64)::int8) % (CASE i % 4 WHEN 0 THEN 100
+	          WHEN 1 THEN 100000000 WHEN 2 THEN 1000000000000 ELSE 1000000000000000 END))
+	         * interval '1 microsecond' AS w,
+	       CASE WHEN i % 3 = 0
+	         THEN '2000-01-01 00:00+00'::timestamptz + (('x' || md5('t' || i))::bit(64)::int8 % 4503599627370496) * interval '1 microsecond'
+	         ELSE '2000-01-01 00:00+00'::timestamptz + (abs(('x' || md5('d' || i))::bit(64)::int8) % 109000000 - 2440000) * interval '1 day'
+	              + (abs(('x' || md5('u' || i))::bit(64)::int8) % 86400000000) * interval '1 microsecond' END AS t
+	FROM generate_series(1, 20000) AS i) c
+WHERE t BETWEEN '4713-01-01 00:00+00 BC'::timestamptz + w AND '294276-01-01 00:00+00'::timestamptz - w;
+SELECT count(*) > 19000 AS enough_cases,
+       count(*) FILTER (WHERE lakets.time_bucket(w, t) <> date_bin(w, t, '2000-01-01 00:00+00')) AS differences,
+       count(*) FILTER (WHERE lakets.time_bucket(w, date_bin(w, t, '2000-01-01 00:00+00')) <> date_bin(w, t, '2000-01-01 00:00+00')
+                          OR lakets.time_bucket(w, date_bin(w, t, '2000-01-01 00:00+00') - interval '1 microsecond')
+                             <> date_bin(w, t, '2000-01-01 00:00+00') - w) AS differences_at_edges
+FROM tb_cases;
+SELECT count(*) FILTER (WHERE lakets.time_bucket('13 minutes 7 microseconds', t) <> date_bin('13 minutes 7 microseconds', t, '2000-01-01 00:00+00')) AS differences_constant,
+       count(*) FILTER (WHERE lakets.time_bucket('2 microseconds', t) <> date_bin('2 microseconds', t, '2000-01-01 00:00+00')) AS differences_2us,
+       count(*) FILTER (WHERE lakets.time_bucket('1 microsecond', t) <> t) AS differences_1us
+FROM tb_cases;
+DROP TABLE tb_cases;
 -- infinite in, infinite out; NULL in, NULL out
 SELECT lakets.time_bucket('1 day', 'infinity'::timestamptz) AS inf,
        lakets.time_bucket('1 day', NULL::timestamptz) IS NULL AS null_in;
