@@ -708,6 +708,21 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION lakets._rollup_watermark(text) IS
 	'Start of the latest materialized bucket of a RollUp (-infinity when none): the real-time view aggregates the source live from there on.';
 
+-- The planner sees a constant watermark (refresh.c): right estimates and
+-- chunk pruning for the real-time view's live part. Only a superuser may
+-- attach a support function; without it the watermark is read at run time.
+CREATE FUNCTION lakets._rollup_watermark_support(internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'lakets_rollup_watermark_support'
+LANGUAGE C STRICT;
+
+DO $$
+BEGIN
+	IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+		ALTER FUNCTION lakets._rollup_watermark(text) SUPPORT lakets._rollup_watermark_support;
+	END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION lakets.create_rollup_view(p_name text, p_raw_query text DEFAULT NULL)
 RETURNS void AS 'MODULE_PATHNAME', 'lakets_create_rollup_view'
 LANGUAGE C VOLATILE;

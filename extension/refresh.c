@@ -35,6 +35,9 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/supportnodes.h"
+#include "utils/inval.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -751,6 +754,12 @@ rollup_update_watermark(const Rollup *r)
 		wm = Min(lakets_time_to_utc(latest, r->bucket_type), now_bucket);
 	}
 	catalog_set_rollup_refreshed(r->id, !isnull, wm);
+	/*
+	 * Plans of the real-time view hold the watermark as a constant (see
+	 * lakets_rollup_watermark_support): a new one invalidates them, at commit.
+	 */
+	if (r->has_watermark != !isnull || (!isnull && r->watermark != wm))
+		CacheInvalidateRelcacheByRelid(r->rollup_relid);
 }
 
 static bool
@@ -1091,6 +1100,39 @@ lakets_invalidate_rollup_range(PG_FUNCTION_ARGS)
 		catalog_add_rollup_invalidation(r->id, pieces->ranges[i].start, pieces->ranges[i].end);
 	SPI_finish();
 	PG_RETURN_INT32(pieces->count);
+}
+
+/*
+ * SQL: lakets._rollup_watermark_support(internal), the planner support
+ * function of lakets._rollup_watermark(): a call with a constant name
+ * becomes the watermark itself, a constant. The planner then estimates the
+ * real-time view's live part from the source's statistics (a STABLE call
+ * would count as a third of the table) and prunes chunks while planning.
+ * A plan keeps the watermark it was made with; a refresh that moves it
+ * invalidates the plans that read the RollUp table (rollup_update_watermark),
+ * and a plan with an older watermark still gives the view's answer: every
+ * bucket below it is materialized.
+ */
+PG_FUNCTION_INFO_V1(lakets_rollup_watermark_support);
+Datum
+lakets_rollup_watermark_support(PG_FUNCTION_ARGS)
+{
+	Node	   *req = (Node *) PG_GETARG_POINTER(0);
+	FuncExpr   *call;
+	Const	   *name;
+	Datum		wm;
+
+	if (!IsA(req, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	call = ((SupportRequestSimplify *) req)->fcall;
+	if (list_length(call->args) != 1 || !IsA(linitial(call->args), Const))
+		PG_RETURN_POINTER(NULL);
+	name = linitial_node(Const, call->args);
+	if (name->constisnull)
+		PG_RETURN_POINTER(NULL);
+	wm = OidFunctionCall1Coll(call->funcid, call->inputcollid, name->constvalue);
+	PG_RETURN_POINTER(makeConst(TIMESTAMPTZOID, -1, InvalidOid, sizeof(TimestampTz),
+								wm, false, FLOAT8PASSBYVAL));
 }
 
 /* The watermark a call site looked up, for the rest of its query. */

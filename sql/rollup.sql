@@ -273,7 +273,13 @@ CREATE FUNCTION plan_lines(q text) RETURNS SETOF text LANGUAGE plpgsql
 AS $$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || q; END $$;
 SELECT count(*) FILTER (WHERE l ~ 'InitPlan|SubPlan') AS subplans
 FROM plan_lines('SELECT * FROM _rollup_rt_m_1min') AS l;
-DROP FUNCTION plan_lines(text);
+-- where a superuser installed lakets, the planner sees the watermark as a
+-- constant: it estimates the live part from the statistics and plans no
+-- scan of the chunks below the watermark
+SELECT count(*) FILTER (WHERE l ~ 'on metrics_2021030[1-6]') AS chunks_below_watermark,
+       count(*) FILTER (WHERE l ~ 'on metrics_20210307') AS watermark_chunk,
+       bool_and(l !~ 'lakets._rollup_watermark') AS constant_watermark
+FROM plan_lines('SELECT * FROM _rollup_rt_m_1min') AS l;
 INSERT INTO metrics VALUES ('2021-03-07 23:59:30+00', 1, 11);
 SELECT (SELECT count(*) FROM _rollup_rt_m_1min) = (SELECT count(*) FROM (SELECT lakets.time_bucket('1 minute', ts), device FROM metrics GROUP BY 1, 2) q) AS view_is_current,
        (SELECT count(*) FROM _rollup_m_1min) < (SELECT count(*) FROM _rollup_rt_m_1min) AS table_is_behind;
@@ -415,3 +421,25 @@ SELECT lakets.refresh_rollup('young_1m') AS refreshed;
 SELECT pg_relation_filenode(indexrelid) = :index_file AS index_not_rebuilt FROM pg_index WHERE indrelid = '_rollup_young_1m'::regclass;
 SELECT sum(n) AS rolled_up FROM _rollup_young_1m;
 SELECT lakets.drop_chronotable('young');
+
+-- a cached plan of a real-time view is made again when a refresh moves the
+-- watermark it holds as a constant
+CREATE TABLE wm_src (ts timestamptz NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('wm_src', 'ts', '1 day') > 0 AS created;
+INSERT INTO wm_src VALUES ('2021-03-01 10:20+00', 1);
+SELECT lakets.create_rollup('wm_1h', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket, count(*) AS n FROM wm_src GROUP BY 1$$, '1 hour') > 0 AS created;
+SET plan_cache_mode = force_generic_plan;
+PREPARE wm AS SELECT sum(n) AS rows FROM _rollup_rt_wm_1h;
+EXECUTE wm;
+SELECT bool_or(l ~ '2021-03-01 10:00:00') AS at_10, bool_or(l ~ '2021-03-01 12:00:00') AS at_12
+FROM plan_lines('EXECUTE wm') AS l;
+INSERT INTO wm_src VALUES ('2021-03-01 12:40+00', 1), ('2021-03-01 11:10+00', 1);
+EXECUTE wm;
+SELECT lakets.refresh_rollup('wm_1h') AS refreshed;
+SELECT bool_or(l ~ '2021-03-01 10:00:00') AS at_10, bool_or(l ~ '2021-03-01 12:00:00') AS at_12
+FROM plan_lines('EXECUTE wm') AS l;
+EXECUTE wm;
+DEALLOCATE wm;
+RESET plan_cache_mode;
+DROP FUNCTION plan_lines(text);
+SELECT lakets.drop_chronotable('wm_src');
