@@ -701,6 +701,37 @@ CREATE OR REPLACE FUNCTION lakets.set_rollup_refresh_lag(p_name text, p_refresh_
 RETURNS void AS 'MODULE_PATHNAME', 'lakets_set_rollup_refresh_lag'
 LANGUAGE C VOLATILE;
 
+-- The row filter of a refresh restricted to its dirty buckets (inranges.c):
+-- p_time <@ p_ranges, with the ranges unpacked once per query, estimated
+-- by the planner as that operator is.
+CREATE FUNCTION lakets._in_ranges_support(internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'lakets_in_ranges_support'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION lakets._in_ranges(p_time timestamptz, p_ranges tstzmultirange)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_in_ranges'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION lakets._in_ranges(p_time timestamp, p_ranges tsmultirange)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_in_ranges'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION lakets._in_ranges(p_time date, p_ranges datemultirange)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_in_ranges'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- only a superuser may attach a support function: without it, a default
+-- estimate
+DO $$
+BEGIN
+	IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+		ALTER FUNCTION lakets._in_ranges(timestamptz, tstzmultirange) SUPPORT lakets._in_ranges_support;
+		ALTER FUNCTION lakets._in_ranges(timestamp, tsmultirange) SUPPORT lakets._in_ranges_support;
+		ALTER FUNCTION lakets._in_ranges(date, datemultirange) SUPPORT lakets._in_ranges_support;
+	END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION lakets._rollup_watermark(p_name text)
 RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_rollup_watermark'
 LANGUAGE C STABLE;

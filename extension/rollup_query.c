@@ -558,8 +558,8 @@ rollup_query_window_sql(const RollupQuery *rq)
 	Oid			types[3] = {rq->time_type, rq->time_type, lakets_multirange_type(rq->time_type)};
 	const char *col = quote_identifier(rq->time_column);
 
-	return query_with_condition(rq, psprintf(">= $1 AND %s < $2 AND ($3 IS NULL OR %s <@ $3)",
-											 col, col),
+	return query_with_condition(rq, psprintf(">= $1 AND %s < $2 AND ($3 IS NULL OR"
+											 " lakets._in_ranges(%s, $3))", col, col),
 								types, 3);
 }
 

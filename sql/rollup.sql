@@ -260,6 +260,21 @@ EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01
 EXPLAIN (COSTS OFF) EXECUTE refresh_window('2021-03-03 00:00+00', '2021-03-03 01:00+00',
 	'{[2021-03-03 00:05+00,2021-03-03 00:06+00),[2021-03-03 00:40+00,2021-03-03 00:41+00)}');
 DEALLOCATE refresh_window;
+-- the filter lakets._in_ranges(t, ranges) is t <@ ranges, for the three
+-- time types, bounds open, closed and infinite, ranges per row or constant
+SELECT count(*) FILTER (WHERE lakets._in_ranges(t, m) IS DISTINCT FROM (t <@ m)) AS differences_tstz,
+       count(*) FILTER (WHERE lakets._in_ranges(t::timestamp, m_ts) IS DISTINCT FROM (t::timestamp <@ m_ts)) AS differences_ts,
+       count(*) FILTER (WHERE lakets._in_ranges(t::date, m_d) IS DISTINCT FROM (t::date <@ m_d)) AS differences_date,
+       count(*) FILTER (WHERE t <@ m) > 0 AS some_inside
+FROM (VALUES ('{[2021-03-03 00:05+00,2021-03-03 00:06+00),(2021-03-04 00:00+00,2021-03-05 00:00+00],[2021-03-06 12:00+00,)}'::tstzmultirange,
+              '{[2021-03-03 00:05,2021-03-03 00:06),(2021-03-04,2021-03-05],[2021-03-06 12:00,)}'::tsmultirange,
+              '{[2021-03-03,2021-03-04),(2021-03-05,2021-03-06]}'::datemultirange),
+             ('{(,2021-03-01 00:00+00)}', '{(,2021-03-01 00:00]}', '{(,2021-03-01)}'),
+             ('{}', '{}', '{}')) AS ms(m, m_ts, m_d),
+     (SELECT t FROM generate_series('2021-02-27 00:00+00'::timestamptz, '2021-03-08 00:00+00', '30 seconds') AS t
+      UNION ALL VALUES ('-infinity'::timestamptz), ('infinity')) AS ts;
+SELECT lakets._in_ranges(t, '{[2021-03-03 00:05+00,2021-03-03 00:06+00)}'::tstzmultirange) AS constant_ranges
+FROM (VALUES ('2021-03-03 00:04:59.999999+00'::timestamptz), ('2021-03-03 00:05+00'), ('2021-03-03 00:06+00')) AS v(t);
 
 -- the real-time view: materialized buckets below the watermark, live above
 SELECT lakets._rollup_watermark('m_1min') AS watermark;
