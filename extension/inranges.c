@@ -61,6 +61,9 @@ load_ranges(FunctionCallInfo fcinfo, RangesCache *c, MultirangeType *mr)
 		elog(ERROR, "type %u is not a multirange type", MultirangeTypeGetOid(mr));
 	c->date = typcache->rngtype->rngelemtype->type_id == DATEOID;
 	c->count = mr->rangeCount;
+	/* (a multirange that changes from row to row replaces the last one) */
+	if (c->ranges != NULL)
+		pfree(c->ranges);
 	c->ranges = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Bounds) * Max(c->count, 1));
 	/* the ranges of a multirange are sorted and disjoint */
 	for (i = 0; i < c->count; i++)
@@ -97,6 +100,8 @@ ranges_of(FunctionCallInfo fcinfo)
 	load_ranges(fcinfo, c, mr);
 	if (!c->stable)
 	{
+		if (c->image != NULL)
+			pfree(c->image);
 		c->size = VARSIZE(mr);
 		c->image = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, c->size);
 		memcpy(c->image, mr, c->size);

@@ -529,7 +529,7 @@ rollup_query_sql(const RollupQuery *rq)
 	return deparse(copyObject(rq->query));
 }
 
-/* rq's query with "<time column> <condition>" added to its WHERE, deparsed. */
+/* rq's query with condition (on its source) added to its WHERE, deparsed. */
 static char *
 query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_types,
 					 int nparams)
@@ -537,9 +537,9 @@ query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_ty
 	Query	   *q = copyObject(rq->query);
 	Query	   *cond;
 
-	cond = analyse(psprintf("SELECT FROM %s WHERE %s %s",
+	cond = analyse(psprintf("SELECT FROM %s WHERE %s",
 							quote_qualified_identifier(rq->source_schema, rq->source_table),
-							quote_identifier(rq->time_column), condition),
+							condition),
 				   param_types, nparams);
 	q->jointree->quals = make_and_qual(q->jointree->quals, cond->jointree->quals);
 	q->hasSubLinks |= cond->hasSubLinks;
@@ -550,7 +550,8 @@ query_with_condition(const RollupQuery *rq, const char *condition, Oid *param_ty
  * The query restricted to the window [$1, $2) of the time column and, when
  * $3 (a multirange) is not NULL, to its ranges: a refresh scans the chunks
  * of the window once and aggregates only the rows of the buckets that
- * changed.
+ * changed. The test of the ranges comes first: it turns most rows away, and
+ * PostgreSQL evaluates conditions of equal cost in the order written.
  */
 char *
 rollup_query_window_sql(const RollupQuery *rq)
@@ -558,16 +559,17 @@ rollup_query_window_sql(const RollupQuery *rq)
 	Oid			types[3] = {rq->time_type, rq->time_type, lakets_multirange_type(rq->time_type)};
 	const char *col = quote_identifier(rq->time_column);
 
-	return query_with_condition(rq, psprintf(">= $1 AND %s < $2 AND ($3 IS NULL OR"
-											 " lakets._in_ranges(%s, $3))", col, col),
+	return query_with_condition(rq, psprintf("($3 IS NULL OR lakets._in_ranges(%s, $3))"
+											 " AND %s >= $1 AND %s < $2", col, col, col),
 								types, 3);
 }
 
 /*
- * The watermark of a RollUp as an expression of type typid: a call of the
- * STABLE lakets._rollup_watermark(), which the planner evaluates to
- * estimate rows and prune chunks (a sub-select would be an unknown value
- * to it), and which looks the watermark up once per query and call site.
+ * The watermark of a RollUp as an expression of type typid: a call of
+ * lakets._rollup_watermark(), which the planner turns into a constant (its
+ * support function, refresh.c) or, without one, evaluates as a STABLE
+ * function, to estimate rows and prune chunks (a sub-select would be an
+ * unknown value to it).
  */
 char *
 rollup_query_watermark_expr(const char *rollup_name, Oid typid)
@@ -586,7 +588,7 @@ char *
 rollup_query_live_sql(const RollupQuery *rq, const char *rollup_name)
 {
 	return query_with_condition(rq,
-								psprintf(">= %s", rollup_query_watermark_expr(rollup_name,
-																			 rq->time_type)),
+								psprintf("%s >= %s", quote_identifier(rq->time_column),
+										 rollup_query_watermark_expr(rollup_name, rq->time_type)),
 								NULL, 0);
 }
