@@ -97,6 +97,20 @@ lakets_read_recent_buffer(Relation rel, BlockNumber blk, Buffer recent)
 #endif
 }
 
+/*
+ * The PGPROC of a virtual transaction's backend, NULL when gone. PG 17
+ * numbers backends by ProcNumber instead of BackendId.
+ */
+#include "storage/lock.h"
+#include "storage/proc.h"
+#if PG_VERSION_NUM >= 170000
+#include "storage/procarray.h"
+#define lakets_vxid_proc(vxid) ProcNumberGetProc((vxid).procNumber)
+#else
+#include "storage/sinvaladt.h"
+#define lakets_vxid_proc(vxid) BackendIdGetProc((vxid).backendId)
+#endif
+
 /* PG 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"

@@ -17,12 +17,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 
+#include "compat.h"
 #include "lakets.h"
 #include "lockwait.h"
 
@@ -46,22 +48,16 @@ lock_mode_name(LOCKMODE mode)
 	}
 }
 
-/*
- * Lock a relation, waiting at most lakets.lock_timeout; on timeout raise
- * ERRCODE_LOCK_NOT_AVAILABLE naming the relation and the lock.
- */
-void
-lakets_lock_relation(Oid relid, LOCKMODE mode)
+/* Wait for a lock at most timeout_ms; false when that ran out. */
+static bool
+wait_for_lock(Oid relid, LOCKMODE mode, int timeout_ms)
 {
 	MemoryContext ccxt = CurrentMemoryContext;
-	int			nestlevel;
+	int			nestlevel = NewGUCNestLevel();
 	char		timeout[32];
+	bool		locked = true;
 
-	if (ConditionalLockRelationOid(relid, mode))
-		return;
-
-	nestlevel = NewGUCNestLevel();
-	snprintf(timeout, sizeof(timeout), "%d", lakets_lock_timeout_ms);
+	snprintf(timeout, sizeof(timeout), "%d", timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	PG_TRY();
@@ -77,18 +73,64 @@ lakets_lock_relation(Oid relid, LOCKMODE mode)
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			PG_RE_THROW();
 		FlushErrorState();
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("could not obtain %s lock on relation \"%s\" within %d ms",
-						lock_mode_name(mode), get_rel_name(relid),
-						lakets_lock_timeout_ms),
-				 errdetail("Another session holds a conflicting lock; lakets gives up "
-						   "rather than make later queries on the table queue behind it."),
-				 errhint("Try again when the long-running query has finished, or raise "
-						 "lakets.lock_timeout.")));
+		FreeErrorData(edata);
+		locked = false;
 	}
 	PG_END_TRY();
 	AtEOXact_GUC(true, nestlevel);
+	return locked;
+}
+
+/* Whether the sessions whose locks conflict with mode are all autovacuum workers. */
+static bool
+blocked_by_autovacuum_only(Oid relid, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+	VirtualTransactionId *holders;
+	bool		any = false;
+
+	SET_LOCKTAG_RELATION(tag, IsSharedRelation(relid) ? InvalidOid : MyDatabaseId, relid);
+	for (holders = GetLockConflicts(&tag, mode, NULL);
+		 VirtualTransactionIdIsValid(*holders); holders++)
+	{
+		PGPROC	   *proc = lakets_vxid_proc(*holders);
+
+		if (proc == NULL)
+			continue;
+		if (!(proc->statusFlags & PROC_IS_AUTOVACUUM))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Lock a relation, waiting at most lakets.lock_timeout; on timeout raise
+ * ERRCODE_LOCK_NOT_AVAILABLE naming the relation and the lock.
+ *
+ * An autovacuum worker (auto-analyze of a RollUp table just filled, say)
+ * gives way to a lock waiter, but only when the waiter's deadlock check
+ * runs, after deadlock_timeout: when only such workers stand in the way,
+ * the wait goes on that long again for them to be cancelled.
+ */
+void
+lakets_lock_relation(Oid relid, LOCKMODE mode)
+{
+	if (ConditionalLockRelationOid(relid, mode))
+		return;
+	if (wait_for_lock(relid, mode, lakets_lock_timeout_ms))
+		return;
+	if (blocked_by_autovacuum_only(relid, mode) &&
+		wait_for_lock(relid, mode, DeadlockTimeout + lakets_lock_timeout_ms))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+			 errmsg("could not obtain %s lock on relation \"%s\" within %d ms",
+					lock_mode_name(mode), get_rel_name(relid), lakets_lock_timeout_ms),
+			 errdetail("Another session holds a conflicting lock; lakets gives up "
+					   "rather than make later queries on the table queue behind it."),
+			 errhint("Try again when the long-running query has finished, or raise "
+					 "lakets.lock_timeout.")));
 }
 
 /* Take the lock only if it is free right now. */

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # rollups.sh: the RollUp benchmarks of issue 3.
 #
-# Loads LAKETS_BENCH_ROWS (2,000,000) rows of LAKETS_BENCH_DEVICES (50)
-# devices, evenly spread over 30 days, from one data file, into the tables
-# of rollups_setup.sql, and times, inside the server (bench.start() and
-# bench.stop(): clock_timestamp() before the statement and after its commit;
-# a CHECKPOINT before each timed statement):
+# Loads LAKETS_BENCH_ROWS (2,000,000) rows of LAKETS_BENCH_DEVICES (100, as
+# in issues 13 and 15) devices, evenly spread over 30 days, from one data
+# file, into the tables of rollups_setup.sql, and times, inside the server
+# (bench.start() and bench.stop(): clock_timestamp() before the statement
+# and after its commit; a CHECKPOINT before each timed statement):
 #
 #   ingest        COPY of the file into a ChronoTable with two RollUps
 #                 attached (m5, m1h) and into the same ChronoTable with none,
@@ -54,7 +54,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${PGHOST:?rollups: run me from test/bench/run.sh (no cluster environment)}"
 
 rows=${LAKETS_BENCH_ROWS:-2000000}
-devices=${LAKETS_BENCH_DEVICES:-50}
+devices=${LAKETS_BENCH_DEVICES:-100}
 ingest_reps=${LAKETS_BENCH_INGEST_REPS:-7}
 refresh_reps=${LAKETS_BENCH_REFRESH_REPS:-7}
 days=30
