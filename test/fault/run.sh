@@ -86,5 +86,37 @@ SQL
 )
 check "dropping lakets in a transaction that changed a source commits" 1 "$(echo "$dropped" | tail -n 1)"
 
+# An autovacuum worker in the way of a bounded lock wait: PostgreSQL cancels
+# it for a waiter after deadlock_timeout, and lakets waits that long for it
+# rather than fail after lakets.lock_timeout.
+q postgres "ALTER SYSTEM SET autovacuum_naptime = 1" >/dev/null
+q postgres "SELECT pg_reload_conf()" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL' || exit 1
+SET client_min_messages = warning;
+CREATE EXTENSION lakets;
+CREATE TABLE av (ts timestamptz NOT NULL, v int NOT NULL);
+SELECT lakets.create_chronotable('av', 'ts', '1 day');
+INSERT INTO av SELECT '2021-01-01 00:00+00'::timestamptz + i * interval '1 minute', i FROM generate_series(0, 19999) i;
+SELECT lakets.create_rollup('av_m', $$SELECT lakets.time_bucket('1 minute', ts) AS bucket, count(*) AS n FROM av GROUP BY 1$$, '1 minute');
+-- a slow vacuum of the RollUp table, started by autovacuum
+ALTER TABLE _rollup_av_m SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0,
+	autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);
+DELETE FROM _rollup_av_m WHERE n > 0 AND bucket < '2021-01-05';
+SQL
+vacuuming=0
+for _ in $(seq 1 600); do
+	if [ "$(q $db "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%_rollup_av_m%'")" = 1 ]; then
+		vacuuming=1
+		break
+	fi
+	sleep 0.1
+done
+check "autovacuum is vacuuming the RollUp table" 1 "$vacuuming"
+dropped=$(psql -X -q -At -d "$db" -c "SET lakets.lock_timeout = '200ms'" -c "SET deadlock_timeout = '1s'" \
+	-c "SELECT lakets.drop_rollup('av_m')" -c "SELECT count(*) FROM pg_class WHERE relname = '_rollup_av_m'" 2>&1)
+check "drop_rollup waits for autovacuum to give way, not lakets.lock_timeout only" 0 "$(echo "$dropped" | tail -n 1)"
+q postgres "ALTER SYSTEM RESET autovacuum_naptime" >/dev/null
+q postgres "SELECT pg_reload_conf()" >/dev/null
+
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
 finish
