@@ -108,6 +108,11 @@ SELECT lakets.create_rollup_view('c_hourly');
 SELECT lakets.create_rollup_view('m_dirty', $$SELECT lakets.time_bucket('1 hour', ts) AS bucket,
 	pg_catalog.count(*) AS n, pg_catalog.sum(evil.imm(v)) AS s FROM evil.m GROUP BY 1$$);
 SELECT lakets._rollup_watermark('c_hourly');
+-- a name the planner cannot fold: the function itself runs
+SELECT lakets._rollup_watermark(pg_catalog.concat('c_', 'hourly'));
+SELECT lakets._in_ranges(now(), pg_catalog.tstzmultirange(pg_catalog.tstzrange(now() - interval '1 hour', now())));
+SELECT lakets._in_ranges(LOCALTIMESTAMP, pg_catalog.tsmultirange(pg_catalog.tsrange(LOCALTIMESTAMP, NULL)));
+SELECT lakets._in_ranges(CURRENT_DATE, pg_catalog.datemultirange(pg_catalog.daterange(CURRENT_DATE, CURRENT_DATE + 1)));
 SELECT count(*) FROM evil._rollup_rt_c_hourly;
 SELECT count(*) FROM evil._rollup_rt_c_daily;
 SELECT count(*) FROM evil._rollup_rt_m_dirty;
