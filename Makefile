@@ -124,7 +124,7 @@ fuzz: deps
 # The C compiler flags of this build, without the server's include paths:
 # test/compat-headers.sh compiles the sources with them against other majors.
 print-cflags:
-	@echo $(CFLAGS) $(CFLAGS_SL)
+	@echo $(CFLAGS) $(CFLAGS_SL) $(PG_CPPFLAGS)
 
 # Compile every extension source against PostgreSQL 17's server headers
 # (Debian 13's postgresql-server-dev-17, downloaded into .tmp/).

@@ -24,6 +24,8 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "compat.h"
+
 /* One range of the multirange, its bounds as integers (infinite: the extremes). */
 typedef struct Bounds
 {
