@@ -22,6 +22,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -41,6 +42,7 @@ static MemoryContext cache_cxt = NULL;
 static HTAB *cache = NULL;		/* NULL when Citus is not installed */
 static bool cache_valid = false;
 static bool callbacks_registered = false;
+static bool is_worker = false;	/* a Citus node that is not the coordinator */
 
 static void
 citus_relcache_callback(Datum arg, Oid relid)
@@ -89,6 +91,7 @@ load_cache(void)
 	MemoryContextReset(cache_cxt);
 	cache = NULL;
 	cache_valid = false;
+	is_worker = false;
 
 	if (OidIsValid(get_extension_oid("citus", true)))
 	{
@@ -119,6 +122,16 @@ load_cache(void)
 			e->kind = kind_of(partmethod, repmodel, colocationid);
 			e->distribution_column = column ? MemoryContextStrdup(cache_cxt, column) : NULL;
 		}
+		/* the coordinator is group 0; a worker gets its group when added */
+		lakets_exec("SELECT groupid OPERATOR(pg_catalog.<>) 0 FROM pg_catalog.pg_dist_local_group",
+					SPI_OK_SELECT);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			is_worker = !isnull && DatumGetBool(d);
+		}
 		SPI_finish();
 	}
 	cache_valid = true;
@@ -141,6 +154,15 @@ lakets_citus_installed(void)
 	if (!cache_valid)
 		load_cache();
 	return cache != NULL;
+}
+
+/* Whether this database is on a Citus worker (not the coordinator). */
+bool
+lakets_citus_is_worker(void)
+{
+	if (!cache_valid)
+		load_cache();
+	return cache != NULL && is_worker;
 }
 
 /* What Citus makes of a table (CITUS_TABLE_NONE without Citus). */
@@ -210,19 +232,59 @@ lakets_citus_check_convertible(Oid relid)
 }
 
 /*
- * A RollUp over a Citus table would go stale without notice: its triggers
- * fire on the workers' shards, where lakets tracks no RollUp.
+ * A RollUp reads a ChronoTable that is local or distributed by a column
+ * (its shards' triggers log on the workers, shardlog.c); over a reference
+ * or Citus local table the triggers would fire where lakets tracks nothing.
  */
 void
 lakets_citus_check_rollup_source(Oid relid)
 {
 	CitusTableKind kind = lakets_citus_table_kind(relid);
 
-	if (kind != CITUS_TABLE_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot create a rollup over %s: it is %s",
-						qualified_name(relid), lakets_citus_kind_name(kind)),
-				 errdetail("The rollup's triggers would fire on the Citus workers, where lakets tracks no rollup, so the rollup would go stale without notice."),
-				 errhint("Rollups over Citus tables are not supported yet; see docs/citus.md.")));
+	if (kind == CITUS_TABLE_NONE ||
+		(kind == CITUS_TABLE_DISTRIBUTED && lakets_citus_distribution_column(relid) != NULL))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot create a rollup over %s: it is %s",
+					qualified_name(relid),
+					kind == CITUS_TABLE_DISTRIBUTED ? "a Citus distributed table without a distribution column" :
+					lakets_citus_kind_name(kind)),
+			 errdetail("Rollups read local tables or tables Citus distributes by a column."),
+			 errhint("See docs/citus.md.")));
+}
+
+/*
+ * Run DDL that Citus must not send to the workers: a RollUp's refresh
+ * function and real-time view are the coordinator's (Citus would propagate
+ * them as they read a distributed table, which it cannot do once the
+ * transaction ran a parallel command on the shards).
+ */
+void
+lakets_citus_exec_local_ddl(const char *sql)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	if (lakets_citus_installed())
+		(void) set_config_option("citus.enable_ddl_propagation", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	lakets_exec(sql, SPI_OK_UTILITY);
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * Run trigger DDL on a table that may be a Citus table: Citus refuses
+ * triggers on its tables unless citus.enable_unsafe_triggers is on, which
+ * lakets sets for its own statement only.
+ */
+void
+lakets_citus_exec_trigger_ddl(const char *sql)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	if (lakets_citus_installed())
+		(void) set_config_option("citus.enable_unsafe_triggers", "on", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	lakets_exec(sql, SPI_OK_UTILITY);
+	AtEOXact_GUC(true, nestlevel);
 }
