@@ -121,13 +121,129 @@ check "create_chronotable on a reference table refused" \
 	'cannot convert public.ref_first into a chronotable: it is a Citus reference table' \
 	"$(err "SELECT lakets.create_chronotable('ref_first', 'ts', '1 day')")"
 
-echo "== create_rollup over a distributed chronotable: refused"
-check "create_rollup refused" \
-	'cannot create a rollup over public.metrics: it is a Citus distributed table' \
-	"$(err "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
+echo "== rollups over a distributed chronotable"
+# exact NAME QUERY: rows that differ between the RollUp table and its query
+exact() {
+	q "$DB" "SELECT count(*) FROM (((SELECT * FROM ($2) q) EXCEPT ALL SELECT * FROM _rollup_$1)
+		UNION ALL (SELECT * FROM _rollup_$1 EXCEPT ALL (SELECT * FROM ($2) q))) x"
+}
+# the rows logged on the workers and not yet collected
+worker_log() {
+	echo $(($(qn w1 "SELECT count(*) FROM lakets._shard_invalidation_log") + $(qn w2 "SELECT count(*) FROM lakets._shard_invalidation_log")))
+}
+dev_q="SELECT device_id, lakets.time_bucket('1 hour', ts) AS bucket, sum(v) AS s, count(*) AS n, min(v) AS lo FROM events GROUP BY 1, 2"
+all_q="SELECT lakets.time_bucket('30 minutes', ts) AS bucket, sum(v) AS s, count(*) AS n FROM events GROUP BY 1"
+# both exact: after a refresh of both
+both_exact() {
+	sql "SELECT lakets.refresh_rollup('ev_dev'); SELECT lakets.refresh_rollup('ev_all')" || fail "refresh ($1)"
+	check "ev_dev (grouped by the distribution column) equals its query $1" 0 "$(exact ev_dev "$dev_q")"
+	check "ev_all (not grouped by it) equals its query $1" 0 "$(exact ev_all "$all_q")"
+}
+sql "CREATE TABLE events (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	INSERT INTO events SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '7 minutes', s % 13
+		FROM generate_series(1, 6) d, generate_series(0, 600) s;
+	SELECT lakets.create_chronotable('events', 'ts', '1 day');
+	SELECT pg_catalog.create_distributed_table('events', 'device_id');
+	SELECT pg_catalog.truncate_local_data_after_distributing_table('events');" ||
+	fail "could not convert and distribute events"
+check "create_rollup over a distributed chronotable (grouped by the distribution column)" 1 \
+	"$(q "$DB" "SELECT lakets.create_rollup('ev_dev', \$q\$$dev_q\$q\$, '1 hour')")"
+check "create_rollup over a distributed chronotable (not grouped by it)" 2 \
+	"$(q "$DB" "SELECT lakets.create_rollup('ev_all', \$q\$$all_q\$q\$, '30 minutes')")"
+check "ev_dev's table is distributed co-located with events" t \
+	"$(q "$DB" "SELECT r.partmethod = 'h' AND r.colocationid = s.colocationid FROM pg_catalog.pg_dist_partition r, pg_catalog.pg_dist_partition s
+		WHERE r.logicalrelid = '_rollup_ev_dev'::regclass AND s.logicalrelid = 'events'::regclass")"
+check "ev_all's table is a reference table" t \
+	"$(q "$DB" "SELECT repmodel = 't' FROM pg_catalog.pg_dist_partition WHERE logicalrelid = '_rollup_ev_all'::regclass")"
+check "ev_dev loaded exactly" 0 "$(exact ev_dev "$dev_q")"
+check "ev_all loaded exactly" 0 "$(exact ev_all "$all_q")"
+check "the shards' triggers on a worker log for the coordinator's source" t \
+	"$(qn w1 "SELECT count(*) > 0 AND bool_and(pg_catalog.pg_get_triggerdef(oid) LIKE '%_note_shard_change%')
+		FROM pg_catalog.pg_trigger WHERE tgname LIKE 'zz_lakets_invalidate_insert%'")"
+check "the refresh pushes down: its insert runs on the shards" t \
+	"$(q "$DB" "SELECT bool_and(partmethod = 'h') FROM pg_catalog.pg_dist_partition WHERE logicalrelid = '_rollup_ev_dev'::regclass")"
+
+sql "INSERT INTO events SELECT d, now() - interval '30 hours' - d * interval '1 minute', 5 FROM generate_series(1, 6) d;
+	INSERT INTO events VALUES (1, pg_catalog.date_trunc('day', now()) + interval '40 days 2 hours', 7),
+		(2, pg_catalog.date_trunc('day', now()) - interval '400 days', 3);
+	UPDATE events SET ts = now() - interval '60 hours' WHERE device_id = 4 AND ts > now() - interval '10 hours';
+	UPDATE events SET v = v + 2 WHERE device_id = 5 AND ts < now() - interval '50 hours';
+	DELETE FROM events WHERE device_id = 6 AND ts BETWEEN now() - interval '40 hours' AND now() - interval '20 hours'" ||
+	fail "writes to events"
+check "the workers logged the changes" t "$([ "$(worker_log)" -gt 0 ] && echo t || echo f)"
+both_exact "after late, out-of-window, moved, updated and deleted rows"
+sql "SELECT lakets.refresh_rollup('ev_dev')" || fail "refresh"
+check "collected rows are deleted on the workers by the next collection" 0 "$(worker_log)"
+check "and forgotten on the coordinator" 0 "$(q "$DB" "SELECT count(*) FROM lakets._shard_log_collected")"
+check "show_rollups counts the rows on the workers" t \
+	"$(q "$DB" "SELECT bool_and(row_count = CASE name WHEN 'ev_dev' THEN (SELECT count(*) FROM _rollup_ev_dev)
+		ELSE (SELECT count(*) FROM _rollup_ev_all) END AND row_count > 0) FROM lakets.show_rollups() WHERE name LIKE 'ev_%'")"
+
+sql "INSERT INTO events SELECT d, now() + d * interval '10 minutes', 2 FROM generate_series(1, 6) d" || fail "recent rows"
+check "the real-time view of ev_dev (on the coordinator) equals the query" 0 \
+	"$(q "$DB" "SELECT count(*) FROM ((SELECT * FROM _rollup_rt_ev_dev EXCEPT ALL SELECT * FROM ($dev_q) q)
+		UNION ALL (SELECT * FROM ($dev_q) q EXCEPT ALL SELECT * FROM _rollup_rt_ev_dev)) x")"
+check "the real-time view of ev_all equals the query" 0 \
+	"$(q "$DB" "SELECT count(*) FROM ((SELECT * FROM _rollup_rt_ev_all EXCEPT ALL SELECT * FROM ($all_q) q)
+		UNION ALL (SELECT * FROM ($all_q) q EXCEPT ALL SELECT * FROM _rollup_rt_ev_all)) x")"
+
+check "ensure_partitions() drains the default partition of a chronotable with rollups (two chunks)" 2 \
+	"$(q "$DB" "SELECT lakets.ensure_partitions('events')")"
+check "the drained chunk is distributed co-located" 0 "$(not_colocated events)"
+sql "UPDATE events SET v = v + 1 WHERE ts >= pg_catalog.date_trunc('day', now()) + interval '40 days'
+		AND ts < pg_catalog.date_trunc('day', now()) + interval '41 days'" || fail "update the drained chunk"
+both_exact "after the drain and a change in the new chunk"
+sql "SELECT lakets.set_chunk_window('events', 1, 4); SELECT lakets.ensure_partitions('events')" || fail "ensure_partitions with rollups"
+sql "INSERT INTO events SELECT d, pg_catalog.date_trunc('day', now()) + interval '3 days 1 hour', 4 FROM generate_series(1, 6) d" ||
+	fail "insert into a new chunk"
+both_exact "after rows in a chunk ensure_partitions made"
+chunk=$(q "$DB" "SELECT chunk_relid FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('events')
+	AND status = 'active' AND range_start = pg_catalog.date_trunc('day', now()) - interval '1 day'")
+sql "TRUNCATE $chunk" || fail "truncate a chunk"
+both_exact "after TRUNCATE of a chunk"
+sql "SELECT count(*) FROM lakets.run_maintenance()" || fail "run_maintenance"
+check "run_maintenance refreshes them exactly" 0 "$(exact ev_dev "$dev_q")"
+
+echo "== randomized differential rounds"
+for round in 1 2 3 4; do
+	sql "SELECT pg_catalog.setseed(0.$round);
+		INSERT INTO events SELECT 1 + (random() * 9)::int,
+			now() - random() * interval '4 days' + interval '1 day', (random() * 20)::int
+			FROM generate_series(1, 200);
+		UPDATE events SET v = v + 1, ts = now() - interval '$round days 17 minutes'
+			WHERE device_id = 1 + $round % 6 AND v::int % 5 = $round;
+		DELETE FROM events WHERE device_id = 1 + ($round + 2) % 6 AND v::int % 7 = $round;
+		INSERT INTO events VALUES (2, now() - interval '$((round * 3)) days', $round)" ||
+		fail "round $round writes"
+	if [ "$round" = 3 ]; then
+		sql "SELECT lakets.refresh_rollup('ev_all')" || fail "refresh in round 3"
+	fi
+	both_exact "in round $round"
+done
+
+echo "== a worker stopped, then back"
+w2_data=$(node_env w2 && echo "$LAKETS_PGDATA")
+w2_pgbin=$(node_env w2 && echo "$LAKETS_PGBIN")
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+sql "INSERT INTO events SELECT d, now() - interval '26 hours', 9 FROM generate_series(1, 6) d" || fail "insert before the stop"
+as_pg "$w2_pgbin/pg_ctl" -D "$w2_data" -m fast -w stop >/dev/null || fail "could not stop w2"
+msg=$(err "SELECT lakets.refresh_rollup('ev_dev')")
+check "a refresh with a worker down fails, naming the worker" t \
+	"$(case "$msg" in "could not collect the changes logged on Citus worker 127.0.0.1:"*) echo t ;; *) echo "f: $msg" ;; esac)"
+check "and changes nothing: the rollup's log and the collected list are as before" 0 \
+	"$(q "$DB" "SELECT count(*) FROM lakets._shard_log_collected")"
+check "run_maintenance reports the failed refresh as an error, it does not skip it" error \
+	"$(PGOPTIONS="-c client_min_messages=error" q "$DB" "SELECT action FROM lakets.run_maintenance() WHERE step = 'rollups' AND object = 'ev_dev'")"
+as_pg "$w2_pgbin/pg_ctl" -D "$w2_data" -l "$w2_data/server.log" -w start >/dev/null || fail "could not start w2"
+check "w1 kept its logged rows meanwhile" t "$([ "$(qn w1 "SELECT count(*) FROM lakets._shard_invalidation_log")" -gt 0 ] && echo t || echo f)"
+both_exact "once the worker is back"
+
+echo "== refused"
+check "create_rollup over a rollup kept in a reference table refused" \
+	'cannot create a rollup over public._rollup_ev_all: it is a Citus reference table' \
+	"$(err "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
 check "that refusal is feature_not_supported (0A000)" 0A000 \
-	"$(sqlstate "SELECT lakets.create_rollup('metrics_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM metrics GROUP BY 1, 2', '1 hour')")"
-check "no rollup registered" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups()")"
+	"$(sqlstate "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
 sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	SELECT lakets.create_chronotable('tracked', 'ts', '1 day');
 	SELECT lakets.create_rollup('tracked_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM tracked GROUP BY 1, 2', '1 hour')" ||
