@@ -214,21 +214,44 @@ qualified_name(Oid relid)
 }
 
 /*
- * create_chronotable() on a Citus table would turn it into a local one:
- * refused until lakets converts in place (see docs/citus.md).
+ * Whether create_chronotable() may convert a table, and the column the
+ * ChronoTable is to be distributed by (NULL: it stays local). A table Citus
+ * distributes by a column is converted in place, keeping that column and
+ * its co-location; a local one is distributed when distribute_by names a
+ * column. Reference and Citus local tables are refused.
  */
-void
-lakets_citus_check_convertible(Oid relid)
+char *
+lakets_citus_check_convertible(Oid relid, const char *distribute_by)
 {
 	CitusTableKind kind = lakets_citus_table_kind(relid);
+	char	   *column = lakets_citus_distribution_column(relid);
 
-	if (kind != CITUS_TABLE_NONE)
+	if (kind == CITUS_TABLE_NONE)
+	{
+		if (distribute_by != NULL && !lakets_citus_installed())
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot distribute %s: the citus extension is not installed",
+							qualified_name(relid)),
+					 errhint("Create the citus extension, or leave p_distribute_by out.")));
+		return distribute_by ? pstrdup(distribute_by) : NULL;
+	}
+	if (kind != CITUS_TABLE_DISTRIBUTED || column == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot convert %s into a chronotable: it is %s",
-						qualified_name(relid), lakets_citus_kind_name(kind)),
-				 errdetail("lakets cannot yet convert a Citus table in place; converting it would turn it into a local table."),
-				 errhint("Undistribute it with undistribute_table(), convert it with lakets.create_chronotable(), then distribute the chronotable with create_distributed_table().")));
+						qualified_name(relid),
+						kind == CITUS_TABLE_DISTRIBUTED ? "a Citus distributed table without a distribution column" :
+						lakets_citus_kind_name(kind)),
+				 errdetail("lakets converts local tables and tables Citus distributes by a column."),
+				 errhint("Undistribute it with undistribute_table() first.")));
+	if (distribute_by != NULL && strcmp(distribute_by, column) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is distributed by column \"%s\", not by \"%s\"",
+						qualified_name(relid), column, distribute_by),
+				 errhint("Leave p_distribute_by out to keep the distribution of the table.")));
+	return column;
 }
 
 /*

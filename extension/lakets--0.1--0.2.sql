@@ -41,6 +41,7 @@ ALTER TABLE lakets.job_history SET SCHEMA lakets_0_1;
 -- Functions whose arguments or result columns changed: CREATE OR REPLACE
 -- cannot change those. Nothing lakets made depends on them.
 DROP FUNCTION lakets.show_chunks(text, interval, interval, text);
+DROP FUNCTION lakets.create_chronotable(text, text, interval, text, boolean);
 DROP FUNCTION lakets.show_retention_policy(text, text);
 DROP FUNCTION lakets.show_rollups();
 DROP FUNCTION lakets.show_rollup_dag();
@@ -178,13 +179,14 @@ CREATE OR REPLACE FUNCTION lakets.create_chronotable(
 	p_time_column text,
 	p_chunk_interval interval DEFAULT '7 days',
 	p_schema_name text DEFAULT 'public',
-	p_if_not_exists boolean DEFAULT false)
+	p_if_not_exists boolean DEFAULT false,
+	p_distribute_by text DEFAULT NULL)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'lakets_create_chronotable'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean) IS
-	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id.';
+COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean, text) IS
+	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id. With Citus, a table distributed by a column is converted in place (same column, same co-location), and p_distribute_by distributes a local one by that column.';
 
 CREATE OR REPLACE FUNCTION lakets.create_hypertable(
 	p_table_name text,

@@ -37,6 +37,11 @@ registry_matches() {
 				AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'))"
 }
 
+# exact NAME QUERY: rows that differ between the RollUp table and its query
+exact() {
+	q "$DB" "SELECT count(*) FROM (((SELECT * FROM ($2) q) EXCEPT ALL SELECT * FROM _rollup_$1)
+		UNION ALL (SELECT * FROM _rollup_$1 EXCEPT ALL (SELECT * FROM ($2) q))) x"
+}
 echo "== convert, then distribute"
 sql "CREATE TABLE metrics (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	INSERT INTO metrics SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '1 hour', s
@@ -104,29 +109,58 @@ check "show_chunks sizes are the shards' (citus_total_relation_size)" t \
 	"$(q "$DB" "SELECT bool_and(size_bytes = pg_catalog.citus_total_relation_size(chunk_name::regclass))
 		AND sum(size_bytes) > 0 FROM lakets.show_chunks('metrics')")"
 
-echo "== distribute, then convert: refused"
+echo "== distribute, then convert"
 sql "CREATE TABLE dist_first (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	SELECT pg_catalog.create_distributed_table('dist_first', 'device_id');
-	INSERT INTO dist_first VALUES (1, now(), 1), (2, now(), 2)" || fail "dist_first"
-check "create_chronotable on a distributed table refused" \
-	'cannot convert public.dist_first into a chronotable: it is a Citus distributed table' \
-	"$(err "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
-check "that refusal is feature_not_supported (0A000)" 0A000 \
-	"$(sqlstate "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day')")"
-check "the distributed table is still distributed" h \
-	"$(q "$DB" "SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")"
-check "the distributed table keeps its rows" 2 "$(q "$DB" "SELECT count(*) FROM dist_first")"
+	CREATE TABLE dist_side (device_id int NOT NULL, name text);
+	SELECT pg_catalog.create_distributed_table('dist_side', 'device_id', colocate_with => 'dist_first');
+	INSERT INTO dist_first SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '5 hours', s
+		FROM generate_series(1, 5) d, generate_series(0, 30) s" || fail "dist_first"
+coloc=$(q "$DB" "SELECT colocationid FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")
+check "p_distribute_by naming another column than the table's refused" \
+	'public.dist_first is distributed by column "device_id", not by "v"' \
+	"$(err "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day', p_distribute_by => 'v')")"
+check "that refusal is invalid_parameter_value (22023)" 22023 \
+	"$(sqlstate "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day', p_distribute_by => 'v')")"
+check "create_chronotable converts a distributed table in place" t \
+	"$(q "$DB" "SELECT lakets.create_chronotable('dist_first', 'ts', '1 day') > 0")"
+check "it is still distributed by its column" device_id \
+	"$(q "$DB" "SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")"
+check "in its co-location group (with the table co-located before)" "$coloc" \
+	"$(q "$DB" "SELECT colocationid FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'dist_first'::regclass")"
+check "every partition distributed co-located" 0 "$(not_colocated dist_first)"
+check "rows kept" 155 "$(q "$DB" "SELECT count(*) FROM dist_first")"
+check "rows in their chunks, none in the default partition" 0 "$(q "$DB" "SELECT count(*) FROM dist_first_default")"
+check "no local copy on the coordinator" 0 "$(q "$DB" "SELECT sum(pg_catalog.pg_relation_size(i.inhrelid)) FROM pg_catalog.pg_inherits i WHERE i.inhparent = 'dist_first'::regclass")"
+check "registry matches pg_inherits" t "$(registry_matches dist_first)"
+check "a co-located join with the other table still runs" 155 \
+	"$(q "$DB" "SELECT count(*) FROM dist_first f LEFT JOIN dist_side s USING (device_id)")"
+sql "SELECT lakets.create_rollup('df_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, sum(v) AS s FROM dist_first GROUP BY 1, 2', '1 hour');
+	INSERT INTO dist_first VALUES (2, now() - interval '1 day', 100)" || fail "df_hourly"
+sql "SELECT lakets.refresh_rollup('df_hourly')" || fail "refresh df_hourly"
+check "a rollup over it is exact" 0 "$(exact df_hourly "SELECT device_id, lakets.time_bucket('1 hour', ts) AS bucket, sum(v) AS s FROM dist_first GROUP BY 1, 2")"
+
+echo "== convert and distribute in one call (p_distribute_by)"
+sql "CREATE TABLE one_step (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
+	INSERT INTO one_step SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '3 hours', s
+		FROM generate_series(1, 4) d, generate_series(0, 40) s" || fail "one_step"
+check "create_chronotable(..., p_distribute_by) converts and distributes" t \
+	"$(q "$DB" "SELECT lakets.create_chronotable('one_step', 'ts', '1 day', p_distribute_by => 'device_id') > 0")"
+check "distributed by that column" device_id \
+	"$(q "$DB" "SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'one_step'::regclass")"
+check "every partition distributed co-located" 0 "$(not_colocated one_step)"
+check "rows kept" 164 "$(q "$DB" "SELECT count(*) FROM one_step")"
+check "no local copy on the coordinator" 0 "$(q "$DB" "SELECT sum(pg_catalog.pg_relation_size(i.inhrelid)) FROM pg_catalog.pg_inherits i WHERE i.inhparent = 'one_step'::regclass")"
+check "registry matches pg_inherits" t "$(registry_matches one_step)"
+check "show_chunks counts its rows on the workers" 164 "$(q "$DB" "SELECT sum(row_count) FROM lakets.show_chunks('one_step')")"
+
+echo "== refused conversions"
 sql "CREATE TABLE ref_first (ts timestamptz NOT NULL); SELECT pg_catalog.create_reference_table('ref_first')" || fail "ref_first"
 check "create_chronotable on a reference table refused" \
 	'cannot convert public.ref_first into a chronotable: it is a Citus reference table' \
 	"$(err "SELECT lakets.create_chronotable('ref_first', 'ts', '1 day')")"
 
 echo "== rollups over a distributed chronotable"
-# exact NAME QUERY: rows that differ between the RollUp table and its query
-exact() {
-	q "$DB" "SELECT count(*) FROM (((SELECT * FROM ($2) q) EXCEPT ALL SELECT * FROM _rollup_$1)
-		UNION ALL (SELECT * FROM _rollup_$1 EXCEPT ALL (SELECT * FROM ($2) q))) x"
-}
 # the rows logged on the workers and not yet collected
 worker_log() {
 	echo $(($(qn w1 "SELECT count(*) FROM lakets._shard_invalidation_log") + $(qn w2 "SELECT count(*) FROM lakets._shard_invalidation_log")))
@@ -146,10 +180,10 @@ sql "CREATE TABLE events (device_id int NOT NULL, ts timestamptz NOT NULL, v flo
 	SELECT pg_catalog.create_distributed_table('events', 'device_id');
 	SELECT pg_catalog.truncate_local_data_after_distributing_table('events');" ||
 	fail "could not convert and distribute events"
-check "create_rollup over a distributed chronotable (grouped by the distribution column)" 1 \
-	"$(q "$DB" "SELECT lakets.create_rollup('ev_dev', \$q\$$dev_q\$q\$, '1 hour')")"
-check "create_rollup over a distributed chronotable (not grouped by it)" 2 \
-	"$(q "$DB" "SELECT lakets.create_rollup('ev_all', \$q\$$all_q\$q\$, '30 minutes')")"
+check "create_rollup over a distributed chronotable (grouped by the distribution column)" t \
+	"$(q "$DB" "SELECT lakets.create_rollup('ev_dev', \$q\$$dev_q\$q\$, '1 hour') > 0")"
+check "create_rollup over a distributed chronotable (not grouped by it)" t \
+	"$(q "$DB" "SELECT lakets.create_rollup('ev_all', \$q\$$all_q\$q\$, '30 minutes') > 0")"
 check "ev_dev's table is distributed co-located with events" t \
 	"$(q "$DB" "SELECT r.partmethod = 'h' AND r.colocationid = s.colocationid FROM pg_catalog.pg_dist_partition r, pg_catalog.pg_dist_partition s
 		WHERE r.logicalrelid = '_rollup_ev_dev'::regclass AND s.logicalrelid = 'events'::regclass")"
