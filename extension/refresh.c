@@ -657,7 +657,8 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 	char	   *delete_some_sql = psprintf("DELETE FROM %s WHERE %s = ANY ($1)",
 										   qtable, qbucket);
 	/* Citus plans no SQL function over its tables: their query (see rollup_query.c) */
-	bool		citus = lakets_citus_table_kind(r->rollup_relid) != CITUS_TABLE_NONE;
+	bool		citus = lakets_citus_table_kind(r->rollup_relid) != CITUS_TABLE_NONE ||
+		lakets_citus_table_kind(r->source_relid) != CITUS_TABLE_NONE;
 	char	   *insert_sql = citus ?
 		psprintf("INSERT INTO %s %s", qtable, rollup_query_function_sql(r->refresh_function)) :
 		psprintf("INSERT INTO %s SELECT * FROM %s($1, $2, $3)", qtable,

@@ -286,6 +286,10 @@ check "Citus refuses to distribute a chronotable that has rollups" \
 	'cannot distribute relation "tracked" because it has triggers' \
 	"$(err "SELECT pg_catalog.create_distributed_table('tracked', 'device_id')")"
 check "that chronotable stays local" 0 "$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'tracked'::regclass")"
+check "nor with citus.enable_unsafe_triggers (the triggers name the table, which the workers lack then)" \
+	'relation "public.tracked" does not exist' \
+	"$(err "SET citus.enable_unsafe_triggers = on; SELECT pg_catalog.create_distributed_table('tracked', 'device_id')")"
+check "that chronotable is still local" 0 "$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'tracked'::regclass")"
 
 echo "== retention drops distributed chunks"
 old=$(q "$DB" "SELECT count(*) FROM lakets._chunk_metadata WHERE chronotable_id = lakets._chronotable_id('metrics')
