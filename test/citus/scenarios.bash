@@ -278,6 +278,20 @@ check "create_rollup over a rollup kept in a reference table refused" \
 	"$(err "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
 check "that refusal is feature_not_supported (0A000)" 0A000 \
 	"$(sqlstate "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
+echo "== drop_rollup and drop_chronotable with rollups over a distributed chronotable"
+sql "SELECT lakets.drop_rollup('ev_all')" || fail "drop_rollup ev_all"
+check "the reference rollup table is gone from Citus' metadata" 0 \
+	"$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text = '_rollup_ev_all'")"
+check "the source's triggers stay for ev_dev (on a worker's shards)" t \
+	"$(qn w1 "SELECT count(*) > 0 FROM pg_catalog.pg_trigger WHERE tgname LIKE 'zz_lakets_invalidate_insert%'")"
+sql "SELECT lakets.drop_rollup('df_hourly')" || fail "drop_rollup df_hourly"
+check "the last rollup of a source dropped: no trigger left on its shards" 0 \
+	"$(qn w1 "SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+		WHERE t.tgname LIKE 'zz_lakets_invalidate%' AND c.relname LIKE 'dist_first%'")"
+sql "SELECT lakets.drop_chronotable('events')" || fail "drop_chronotable events"
+check "drop_chronotable dropped the rollup over it" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups() WHERE name LIKE 'ev_%'")"
+check "and its distributed rollup table" "" "$(q "$DB" "SELECT to_regclass('_rollup_ev_dev')")"
+
 sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	SELECT lakets.create_chronotable('tracked', 'ts', '1 day');
 	SELECT lakets.create_rollup('tracked_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, avg(v) FROM tracked GROUP BY 1, 2', '1 hour')" ||
