@@ -739,6 +739,19 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 				exec_insert(insert_sql, ttypes, tvalues, nulls);
 		}
 	}
+
+	/*
+	 * A Citus RollUp table's triggers log on the workers, where this
+	 * transaction's writes commit only with it: a RollUp reading this one,
+	 * refreshed next in the same transaction (a cascade), would not see
+	 * them. The windows recomputed are logged here for it.
+	 */
+	if (citus && lakets_citus_table_kind(r->rollup_relid) != CITUS_TABLE_NONE &&
+		aligned->count > 0 && catalog_rollups_of_source(r->rollup_relid) != NIL)
+	{
+		catalog_log_source_invalidations(r->rollup_relid, aligned);
+		CommandCounterIncrement();
+	}
 }
 
 /*

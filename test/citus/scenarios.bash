@@ -169,9 +169,10 @@ dev_q="SELECT device_id, lakets.time_bucket('1 hour', ts) AS bucket, sum(v) AS s
 all_q="SELECT lakets.time_bucket('30 minutes', ts) AS bucket, sum(v) AS s, count(*) AS n FROM events GROUP BY 1"
 # both exact: after a refresh of both
 both_exact() {
-	sql "SELECT lakets.refresh_rollup('ev_dev'); SELECT lakets.refresh_rollup('ev_all')" || fail "refresh ($1)"
+	sql "SELECT lakets.refresh_rollup('ev_dev'); SELECT lakets.refresh_rollup('ev_all'); SELECT lakets.refresh_rollup('ev_day')" || fail "refresh ($1)"
 	check "ev_dev (grouped by the distribution column) equals its query $1" 0 "$(exact ev_dev "$dev_q")"
 	check "ev_all (not grouped by it) equals its query $1" 0 "$(exact ev_all "$all_q")"
+	check "ev_day (over ev_dev's distributed table) equals its query $1" 0 "$(exact ev_day "$day_q")"
 }
 sql "CREATE TABLE events (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	INSERT INTO events SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '7 minutes', s % 13
@@ -184,6 +185,12 @@ check "create_rollup over a distributed chronotable (grouped by the distribution
 	"$(q "$DB" "SELECT lakets.create_rollup('ev_dev', \$q\$$dev_q\$q\$, '1 hour') > 0")"
 check "create_rollup over a distributed chronotable (not grouped by it)" t \
 	"$(q "$DB" "SELECT lakets.create_rollup('ev_all', \$q\$$all_q\$q\$, '30 minutes') > 0")"
+day_q="SELECT device_id, lakets.time_bucket('1 day', bucket) AS day, sum(n) AS n FROM _rollup_ev_dev GROUP BY 1, 2"
+check "create_rollup over a rollup kept in a distributed table" t \
+	"$(q "$DB" "SELECT lakets.create_rollup('ev_day', \$q\$$day_q\$q\$, '1 day') > 0")"
+check "ev_day's table is co-located with ev_dev's" t \
+	"$(q "$DB" "SELECT r.colocationid = s.colocationid FROM pg_catalog.pg_dist_partition r, pg_catalog.pg_dist_partition s
+		WHERE r.logicalrelid = '_rollup_ev_day'::regclass AND s.logicalrelid = '_rollup_ev_dev'::regclass")"
 check "ev_dev's table is distributed co-located with events" t \
 	"$(q "$DB" "SELECT r.partmethod = 'h' AND r.colocationid = s.colocationid FROM pg_catalog.pg_dist_partition r, pg_catalog.pg_dist_partition s
 		WHERE r.logicalrelid = '_rollup_ev_dev'::regclass AND s.logicalrelid = 'events'::regclass")"
@@ -206,12 +213,15 @@ sql "INSERT INTO events SELECT d, now() - interval '30 hours' - d * interval '1 
 	fail "writes to events"
 check "the workers logged the changes" t "$([ "$(worker_log)" -gt 0 ] && echo t || echo f)"
 both_exact "after late, out-of-window, moved, updated and deleted rows"
-sql "SELECT lakets.refresh_rollup('ev_dev')" || fail "refresh"
+# (the refreshes above logged ev_dev's own writes for ev_day: taken by the
+# first, deleted on the workers by the second)
+sql "SELECT lakets.refresh_rollup('ev_day')" || fail "refresh"
+sql "SELECT lakets.refresh_rollup('ev_day')" || fail "refresh"
 check "collected rows are deleted on the workers by the next collection" 0 "$(worker_log)"
 check "and forgotten on the coordinator" 0 "$(q "$DB" "SELECT count(*) FROM lakets._shard_log_collected")"
 check "show_rollups counts the rows on the workers" t \
 	"$(q "$DB" "SELECT bool_and(row_count = CASE name WHEN 'ev_dev' THEN (SELECT count(*) FROM _rollup_ev_dev)
-		ELSE (SELECT count(*) FROM _rollup_ev_all) END AND row_count > 0) FROM lakets.show_rollups() WHERE name LIKE 'ev_%'")"
+		ELSE (SELECT count(*) FROM _rollup_ev_all) END AND row_count > 0) FROM lakets.show_rollups() WHERE name IN ('ev_dev', 'ev_all')")"
 
 sql "INSERT INTO events SELECT d, now() + d * interval '10 minutes', 2 FROM generate_series(1, 6) d" || fail "recent rows"
 check "the real-time view of ev_dev (on the coordinator) equals the query" 0 \
@@ -275,10 +285,11 @@ both_exact "once the worker is back"
 echo "== refused"
 check "create_rollup over a rollup kept in a reference table refused" \
 	'cannot create a rollup over public._rollup_ev_all: it is a Citus reference table' \
-	"$(err "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
+	"$(err "SELECT lakets.create_rollup('ev_all_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
 check "that refusal is feature_not_supported (0A000)" 0A000 \
-	"$(sqlstate "SELECT lakets.create_rollup('ev_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
+	"$(sqlstate "SELECT lakets.create_rollup('ev_all_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
 echo "== drop_rollup and drop_chronotable with rollups over a distributed chronotable"
+sql "SELECT lakets.drop_rollup('ev_day')" || fail "drop_rollup ev_day"
 sql "SELECT lakets.drop_rollup('ev_all')" || fail "drop_rollup ev_all"
 check "the reference rollup table is gone from Citus' metadata" 0 \
 	"$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text = '_rollup_ev_all'")"
@@ -289,7 +300,7 @@ check "the last rollup of a source dropped: no trigger left on its shards" 0 \
 	"$(qn w1 "SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 		WHERE t.tgname LIKE 'zz_lakets_invalidate%' AND c.relname LIKE 'dist_first%'")"
 sql "SELECT lakets.drop_chronotable('events')" || fail "drop_chronotable events"
-check "drop_chronotable dropped the rollup over it" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups() WHERE name LIKE 'ev_%'")"
+check "drop_chronotable dropped the rollup over it" 0 "$(q "$DB" "SELECT count(*) FROM lakets.show_rollups() WHERE name IN ('ev_dev', 'ev_all')")"
 check "and its distributed rollup table" "" "$(q "$DB" "SELECT to_regclass('_rollup_ev_dev')")"
 
 sql "CREATE TABLE tracked (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
