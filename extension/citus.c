@@ -13,8 +13,10 @@
  * transaction ends (an XactCallback) or any relcache invalidation arrives (create_distributed_table
  * and undistribute_table invalidate the table they change): callers such as
  * the steady-state pass of ensure_partitions() ask about thousands of
- * tables and must not run a query per table. Nothing here raises an error
- * of its own except lakets_citus_check_not_distributed().
+ * tables and must not run a query per table. The checks of what lakets
+ * accepts on Citus tables (conversion, RollUp sources) and the DDL lakets
+ * runs on them with a Citus setting changed for the statement only
+ * (citus.enable_unsafe_triggers, citus.enable_ddl_propagation) are here too.
  */
 #include "postgres.h"
 

@@ -23,6 +23,13 @@
  * (TRUNCATE of one chunk invalidates that chunk's range). Ranges of rows whose subtransaction rolls
  * back are kept: invalidating too much only costs a recomputation.
  *
+ * On a Citus distributed source the WHEN clauses call _note_shard_change()
+ * instead, which Citus copies to the shards on the workers: there the
+ * ranges are kept the same way, keyed by the worker's table of the source,
+ * and written at commit to lakets._shard_invalidation_log with the
+ * coordinator's OID of the source, never as tail entries; the coordinator
+ * collects them before a refresh (shardlog.c).
+ *
  * _note_change() is callable by anyone, so the first call for a source in
  * a transaction checks that the caller may write that table (INSERT,
  * UPDATE, DELETE or TRUNCATE): nobody else can make lakets recompute (or

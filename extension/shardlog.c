@@ -24,7 +24,10 @@
  *
  * Rows are deleted on a worker by lakets._forget_shard_invalidations(),
  * which deletes only those of tables the caller owns there (or that are
- * gone): nobody else can make lakets forget a source's changes.
+ * gone): nobody else can make lakets forget a source's changes. A row
+ * counts only when the worker's table it was logged for (where the
+ * writer's right was checked) has the name of the coordinator's source it
+ * names: writing one's own table cannot make another source recompute.
  */
 #include "postgres.h"
 
@@ -89,6 +92,22 @@ find_node(List *nodes, const char *name, int32 port)
 			return n;
 	}
 	return NULL;
+}
+
+/*
+ * Whether the worker's table a row was logged for (its qualified name) is
+ * the coordinator's source the row names: a writer may name any source's
+ * OID, but its right was checked on the table it wrote. Citus renames the
+ * workers' tables with the coordinator's, in the same transaction.
+ */
+static bool
+same_table(Oid source, const char *shell)
+{
+	char	   *name = get_rel_name(source);
+
+	return name != NULL && shell != NULL &&
+		strcmp(quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)), name),
+			   shell) == 0;
 }
 
 static char *
@@ -261,8 +280,11 @@ take_new(List *nodes)
 	foreach(lc, nodes)
 		commands = lappend(commands,
 						   "SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array("
-						   "id, source_relid, range_start, range_end))::text, '[]')"
-						   " FROM lakets._shard_invalidation_log");
+						   "l.id, l.source_relid, l.range_start, l.range_end,"
+						   " pg_catalog.format('%I.%I', n.nspname, c.relname)))::text, '[]')"
+						   " FROM lakets._shard_invalidation_log l"
+						   " LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.shell_relid"
+						   " LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace");
 	results = run_on_workers(nodes, commands);
 	foreach(lc, nodes)
 	{
@@ -276,7 +298,8 @@ take_new(List *nodes)
 		lakets_exec_args("SELECT (e OPERATOR(pg_catalog.->>) 0)::bigint,"
 						 " (e OPERATOR(pg_catalog.->>) 1)::oid,"
 						 " (e OPERATOR(pg_catalog.->>) 2)::timestamptz,"
-						 " (e OPERATOR(pg_catalog.->>) 3)::timestamptz"
+						 " (e OPERATOR(pg_catalog.->>) 3)::timestamptz,"
+						 " e OPERATOR(pg_catalog.->>) 4"
 						 " FROM pg_catalog.json_array_elements($1::json) e",
 						 1, types, values, NULL, SPI_OK_SELECT);
 		rows = SPI_tuptable;
@@ -294,9 +317,12 @@ take_new(List *nodes)
 				Oid			source = DatumGetObjectId(SPI_getbinval(rows->vals[r], rows->tupdesc, 2, &isnull));
 				int64		start = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 3, &isnull));
 				int64		end = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 4, &isnull));
+				char	   *shell = SPI_getvalue(rows->vals[r], rows->tupdesc, 5);
 				int			k = list_member_oid(sources, source) ? 0 : -1;
 
 				ids[r] = SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull);
+				if (!same_table(source, shell))
+					continue;
 				if (k < 0)
 				{
 					sources = lappend_oid(sources, source);
