@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -266,9 +267,28 @@ lakets_citus_check_rollup_source(Oid relid)
 {
 	CitusTableKind kind = lakets_citus_table_kind(relid);
 
-	if (kind == CITUS_TABLE_NONE ||
-		(kind == CITUS_TABLE_DISTRIBUTED && lakets_citus_distribution_column(relid) != NULL))
+	if (kind == CITUS_TABLE_NONE)
 		return;
+	if (kind == CITUS_TABLE_DISTRIBUTED && lakets_citus_distribution_column(relid) != NULL)
+	{
+		Oid			types[1] = {OIDOID};
+		Datum		values[1] = {ObjectIdGetDatum(relid)};
+		bool		isnull;
+		Datum		xmin;
+
+		/* the triggers Citus sends to the shards name the workers' table */
+		xmin = lakets_exec_scalar("SELECT xmin::text::bigint FROM pg_catalog.pg_dist_partition"
+								  " WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+								  1, types, values, NULL, &isnull);
+		if (!isnull && TransactionIdIsCurrentTransactionId((TransactionId) DatumGetInt64(xmin)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot create a rollup over %s in the transaction that distributed it",
+							qualified_name(relid)),
+					 errdetail("Citus creates the table on the workers over other connections, which see it once this transaction commits; the rollup's triggers on the shards name it."),
+					 errhint("Commit, then create the rollup.")));
+		return;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("cannot create a rollup over %s: it is %s",

@@ -125,6 +125,30 @@ id_array_literal(List *ids)
 	return buf.data;
 }
 
+static bool
+taken(List *collected, int64 id)
+{
+	ListCell   *lc;
+
+	foreach(lc, collected)
+		if (*(int64 *) lfirst(lc) == id)
+			return true;
+	return false;
+}
+
+/* Whether the rows read from a worker hold the id (column 1). */
+static bool
+row_has_id(SPITupleTable *rows, uint64 nrows, int64 id)
+{
+	uint64		r;
+	bool		isnull;
+
+	for (r = 0; r < nrows; r++)
+		if (DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull)) == id)
+			return true;
+	return false;
+}
+
 static Datum
 id_array(List *ids)
 {
@@ -206,7 +230,10 @@ run_on_workers(List *nodes, List *commands)
 	return results;
 }
 
-/* Step 1: delete on the workers what earlier collections took. */
+/*
+ * Step 1: delete on the workers what earlier collections took (those of
+ * tables the caller does not own stay, for their owner's next collection).
+ */
 static void
 forget_collected(List *nodes)
 {
@@ -241,23 +268,6 @@ forget_collected(List *nodes)
 											  quote_literal_cstr(id_array_literal(node->collected))));
 	}
 	(void) run_on_workers(nodes, commands);
-	foreach(lc, nodes)
-	{
-		WorkerNode *node = lfirst(lc);
-		Oid			types[3] = {TEXTOID, INT4OID, INT8ARRAYOID};
-		Datum		values[3];
-
-		if (node->collected == NIL)
-			continue;
-		values[0] = CStringGetTextDatum(node->name);
-		values[1] = Int32GetDatum(node->port);
-		values[2] = id_array(node->collected);
-		catalog_registry_write("DELETE FROM lakets._shard_log_collected"
-							   " WHERE node_name OPERATOR(pg_catalog.=) $1"
-							   " AND node_port OPERATOR(pg_catalog.=) $2"
-							   " AND id OPERATOR(pg_catalog.=) ANY ($3)",
-							   3, types, values, NULL, SPI_OK_DELETE);
-	}
 	/* rows of nodes no longer in the cluster: nobody will delete them */
 	catalog_registry_write("DELETE FROM lakets._shard_log_collected c"
 						   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_node n"
@@ -266,7 +276,10 @@ forget_collected(List *nodes)
 						   0, NULL, NULL, NULL, SPI_OK_DELETE);
 }
 
-/* Step 2: take the workers' rows into the coordinator's log. */
+/*
+ * Step 2: take the workers' rows into the coordinator's log, but those an
+ * earlier collection took; forget the ids taken earlier that are gone.
+ */
 static void
 take_new(List *nodes)
 {
@@ -304,10 +317,11 @@ take_new(List *nodes)
 						 1, types, values, NULL, SPI_OK_SELECT);
 		rows = SPI_tuptable;
 		nrows = SPI_processed;
-		if (nrows == 0)
-			continue;
 		{
-			Datum	   *ids = palloc(sizeof(Datum) * nrows);
+			Datum	   *ids = palloc(sizeof(Datum) * Max(nrows, 1));
+			int			nids = 0;
+			List	   *gone = NIL;
+			ListCell   *cc;
 			Oid			ltypes[3] = {TEXTOID, INT4OID, INT8ARRAYOID};
 			Datum		lvalues[3];
 
@@ -318,9 +332,12 @@ take_new(List *nodes)
 				int64		start = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 3, &isnull));
 				int64		end = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 4, &isnull));
 				char	   *shell = SPI_getvalue(rows->vals[r], rows->tupdesc, 5);
+				int64		id = DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull));
 				int			k = list_member_oid(sources, source) ? 0 : -1;
 
-				ids[r] = SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull);
+				if (taken(node->collected, id))
+					continue;
+				ids[nids++] = Int64GetDatum(id);
 				if (!same_table(source, shell))
 					continue;
 				if (k < 0)
@@ -334,11 +351,26 @@ take_new(List *nodes)
 			}
 			lvalues[0] = CStringGetTextDatum(node->name);
 			lvalues[1] = Int32GetDatum(node->port);
-			lvalues[2] = PointerGetDatum(construct_array(ids, nrows, INT8OID, 8, FLOAT8PASSBYVAL,
-														 TYPALIGN_DOUBLE));
-			catalog_registry_write("INSERT INTO lakets._shard_log_collected (node_name, node_port, id)"
-								   " SELECT $1, $2, pg_catalog.unnest($3)",
-								   3, ltypes, lvalues, NULL, SPI_OK_INSERT);
+			if (nids > 0)
+			{
+				lvalues[2] = PointerGetDatum(construct_array(ids, nids, INT8OID, 8, FLOAT8PASSBYVAL,
+															 TYPALIGN_DOUBLE));
+				catalog_registry_write("INSERT INTO lakets._shard_log_collected (node_name, node_port, id)"
+									   " SELECT $1, $2, pg_catalog.unnest($3)",
+									   3, ltypes, lvalues, NULL, SPI_OK_INSERT);
+			}
+			foreach(cc, node->collected)
+				if (!row_has_id(rows, nrows, *(int64 *) lfirst(cc)))
+					gone = lappend(gone, lfirst(cc));
+			if (gone != NIL)
+			{
+				lvalues[2] = id_array(gone);
+				catalog_registry_write("DELETE FROM lakets._shard_log_collected"
+									   " WHERE node_name OPERATOR(pg_catalog.=) $1"
+									   " AND node_port OPERATOR(pg_catalog.=) $2"
+									   " AND id OPERATOR(pg_catalog.=) ANY ($3)",
+									   3, ltypes, lvalues, NULL, SPI_OK_DELETE);
+			}
 		}
 	}
 	for (i = 0; i < list_length(sources); i++)

@@ -282,7 +282,35 @@ as_pg "$w2_pgbin/pg_ctl" -D "$w2_data" -l "$w2_data/server.log" -w start >/dev/n
 check "w1 kept its logged rows meanwhile" t "$([ "$(qn w1 "SELECT count(*) FROM lakets._shard_invalidation_log")" -gt 0 ] && echo t || echo f)"
 both_exact "once the worker is back"
 
+echo "== a rollup over a distributed chronotable, by an owner who is not a superuser"
+sql "CREATE ROLE ts_owner LOGIN; GRANT CREATE ON SCHEMA public TO ts_owner" || fail "ts_owner"
+own_q="SELECT device_id, lakets.time_bucket('1 hour', ts) AS bucket, count(*) AS n FROM own_ev GROUP BY 1, 2"
+as_owner() {
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 -U ts_owner -d "$DB" -c "$1"
+}
+as_owner "CREATE TABLE own_ev (device_id int NOT NULL, ts timestamptz NOT NULL);
+	INSERT INTO own_ev SELECT d, now() - s * interval '1 hour' FROM generate_series(1, 4) d, generate_series(0, 30) s;
+	SELECT lakets.create_chronotable('own_ev', 'ts', '1 day', p_distribute_by => 'device_id')" >/dev/null &&
+	as_owner "SELECT lakets.create_rollup('own_h', \$q\$$own_q\$q\$, '1 hour')" >/dev/null ||
+	fail "ts_owner's chronotable and rollup"
+check "ts_owner's writes, then its refresh, are exact" 0 \
+	"$(as_owner "INSERT INTO own_ev SELECT d, now() - interval '40 hours' FROM generate_series(1, 4) d" >/dev/null &&
+		as_owner "SELECT lakets.refresh_rollup('own_h')" >/dev/null && exact own_h "$own_q")"
+as_owner "SELECT lakets.refresh_rollup('own_h')" >/dev/null || fail "ts_owner's second refresh"
+check "ts_owner's second collection deleted its own rows on the workers" 0 \
+	"$(qn w1 "SELECT count(*) FROM lakets._shard_invalidation_log l JOIN pg_catalog.pg_class c ON c.oid = l.shell_relid
+		WHERE c.relname = 'own_ev'")"
+check "rows of others' tables it collected are not collected twice" 0 \
+	"$(q "$DB" "SELECT count(*) FROM (SELECT node_name, node_port, id FROM lakets._shard_log_collected GROUP BY 1, 2, 3 HAVING count(*) > 1) d")"
+as_owner "SELECT lakets.drop_chronotable('own_ev')" >/dev/null || fail "ts_owner's drop_chronotable"
+sql "REVOKE CREATE ON SCHEMA public FROM ts_owner; DROP ROLE ts_owner" || fail "drop ts_owner"
+
 echo "== refused"
+sql "CREATE TABLE same_tx (device_id int NOT NULL, ts timestamptz NOT NULL)" || fail "same_tx"
+check "create_rollup in the transaction that distributed its source refused" \
+	'cannot create a rollup over public.same_tx in the transaction that distributed it' \
+	"$(err "BEGIN; SELECT lakets.create_chronotable('same_tx', 'ts', '1 day', p_distribute_by => 'device_id');
+		SELECT lakets.create_rollup('same_tx_h', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, count(*) FROM same_tx GROUP BY 1, 2', '1 hour'); COMMIT")"
 check "create_rollup over a rollup kept in a reference table refused" \
 	'cannot create a rollup over public._rollup_ev_all: it is a Citus reference table' \
 	"$(err "SELECT lakets.create_rollup('ev_all_day', 'SELECT lakets.time_bucket(''1 day'', bucket) AS day, sum(n) AS n FROM _rollup_ev_all GROUP BY 1', '1 day')")"
