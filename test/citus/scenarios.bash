@@ -133,6 +133,10 @@ check "rows kept" 155 "$(q "$DB" "SELECT count(*) FROM dist_first")"
 check "rows in their chunks, none in the default partition" 0 "$(q "$DB" "SELECT count(*) FROM dist_first_default")"
 check "no local copy on the coordinator" 0 "$(q "$DB" "SELECT sum(pg_catalog.pg_relation_size(i.inhrelid)) FROM pg_catalog.pg_inherits i WHERE i.inhparent = 'dist_first'::regclass")"
 check "registry matches pg_inherits" t "$(registry_matches dist_first)"
+check "lakets_metrics() sizes a distributed chronotable by its shards" t \
+	"$(q "$DB" "SELECT metric_value > 0 AND metric_value = (SELECT sum(pg_catalog.citus_total_relation_size(inhrelid))
+		FROM pg_catalog.pg_inherits WHERE inhparent = 'dist_first'::regclass)
+		FROM lakets.lakets_metrics() WHERE metric_name = 'lakets_table_size_bytes' AND labels->>'table' = 'public.dist_first'")"
 check "a co-located join with the other table still runs" 155 \
 	"$(q "$DB" "SELECT count(*) FROM dist_first f LEFT JOIN dist_side s USING (device_id)")"
 sql "SELECT lakets.create_rollup('df_hourly', 'SELECT device_id, lakets.time_bucket(''1 hour'', ts) AS bucket, sum(v) AS s FROM dist_first GROUP BY 1, 2', '1 hour');
