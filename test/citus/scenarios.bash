@@ -371,3 +371,24 @@ check "metrics is gone" "" "$(q "$DB" "SELECT to_regclass('metrics')")"
 check "Citus' metadata holds none of its tables" 0 \
 	"$(q "$DB" "SELECT count(*) FROM pg_catalog.pg_dist_partition WHERE logicalrelid::text LIKE 'metrics%'")"
 check "lakets' registry forgot it" 0 "$(q "$DB" "SELECT count(*) FROM lakets._chronotable_registry WHERE relid::text LIKE 'metrics%'")"
+
+echo "== a coordinator that holds shards too"
+# (a bigint distribution column: a new co-location group, placed on every node;
+# writes to the coordinator's shards run in its own backend and log as on one node)
+coord_port=$(q "$DB" "SELECT nodeport FROM pg_catalog.pg_dist_node WHERE groupid = 0")
+sql "SELECT pg_catalog.citus_set_node_property('127.0.0.1', $coord_port, 'shouldhaveshards', true);
+	CREATE TABLE on_coord (device_id bigint NOT NULL, ts timestamptz NOT NULL, v float8);
+	INSERT INTO on_coord SELECT d, now() - s * interval '45 minutes', s FROM generate_series(1, 12) d, generate_series(0, 60) s;
+	SELECT lakets.create_chronotable('on_coord', 'ts', '1 day', p_distribute_by => 'device_id')" || fail "on_coord"
+check "some of its shards are on the coordinator" t \
+	"$(q "$DB" "SELECT count(*) > 0 FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_placement p USING (shardid)
+		WHERE s.logicalrelid = 'on_coord'::regclass AND p.groupid = 0")"
+oc_q="SELECT device_id, lakets.time_bucket('1 hour', ts) AS bucket, sum(v) AS s, count(*) AS n FROM on_coord GROUP BY 1, 2"
+sql "SELECT lakets.create_rollup('oc_h', \$q\$$oc_q\$q\$, '1 hour')" || fail "rollup on_coord"
+sql "INSERT INTO on_coord SELECT d, now() - interval '30 hours', 100 FROM generate_series(1, 12) d;
+	UPDATE on_coord SET v = v + 1 WHERE ts < now() - interval '40 hours';
+	DELETE FROM on_coord WHERE device_id IN (3, 4) AND ts > now() - interval '10 hours'" || fail "writes to on_coord"
+sql "SELECT lakets.refresh_rollup('oc_h')" || fail "refresh oc_h"
+check "the rollup is exact with rows on the coordinator's shards and the workers'" 0 "$(exact oc_h "$oc_q")"
+sql "SELECT lakets.drop_chronotable('on_coord');
+	SELECT pg_catalog.citus_set_node_property('127.0.0.1', $coord_port, 'shouldhaveshards', false)" || fail "drop on_coord"
