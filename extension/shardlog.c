@@ -31,6 +31,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -54,6 +55,7 @@ typedef struct WorkerNode
 	char	   *name;
 	int32		port;
 	List	   *collected;		/* ids taken by earlier collections (int64 *) */
+	List	   *committed;		/* those whose collection committed */
 } WorkerNode;
 
 /* The primary nodes that may hold shards, but the coordinator. */
@@ -242,7 +244,7 @@ forget_collected(List *nodes)
 	uint64		i;
 	ListCell   *lc;
 
-	lakets_exec("SELECT node_name, node_port, id FROM lakets._shard_log_collected",
+	lakets_exec("SELECT node_name, node_port, id, xmin::text::bigint FROM lakets._shard_log_collected",
 				SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -254,20 +256,30 @@ forget_collected(List *nodes)
 
 		*id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
 		/* a node since removed from the cluster: nothing to delete there */
-		if (node != NULL)
-			node->collected = lappend(node->collected, id);
-		any = true;
+		if (node == NULL)
+			continue;
+		node->collected = lappend(node->collected, id);
+		/*
+		 * Taken by this very transaction (an earlier refresh in it): the
+		 * rows must stay on the worker until it commits, or its rollback
+		 * would lose them.
+		 */
+		if (!TransactionIdIsCurrentTransactionId((TransactionId)
+												 DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 4, &isnull))))
+		{
+			node->committed = lappend(node->committed, id);
+			any = true;
+		}
 	}
-	if (!any)
-		return;
 	foreach(lc, nodes)
 	{
 		WorkerNode *node = lfirst(lc);
 
 		commands = lappend(commands, psprintf("SELECT lakets._forget_shard_invalidations(%s)",
-											  quote_literal_cstr(id_array_literal(node->collected))));
+											  quote_literal_cstr(id_array_literal(node->committed))));
 	}
-	(void) run_on_workers(nodes, commands);
+	if (any)
+		(void) run_on_workers(nodes, commands);
 	/* rows of nodes no longer in the cluster: nobody will delete them */
 	catalog_registry_write("DELETE FROM lakets._shard_log_collected c"
 						   " WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_dist_node n"

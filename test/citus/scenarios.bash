@@ -266,6 +266,12 @@ for round in 1 2 3 4; do
 	if [ "$round" = 3 ]; then
 		sql "SELECT lakets.refresh_rollup('ev_all')" || fail "refresh in round 3"
 	fi
+	if [ "$round" = 2 ]; then
+		# a collection rolled back: the workers' rows wait for the next one
+		sql "BEGIN; SELECT lakets.refresh_rollup('ev_dev'); SELECT lakets.refresh_rollup('ev_all'); ROLLBACK" ||
+			fail "rolled-back refresh in round 2"
+		check "a rolled-back refresh leaves the workers' rows to the next" t "$([ "$(worker_log)" -gt 0 ] && echo t || echo f)"
+	fi
 	both_exact "in round $round"
 done
 
@@ -274,11 +280,12 @@ w2_data=$(node_env w2 && echo "$LAKETS_PGDATA")
 w2_pgbin=$(node_env w2 && echo "$LAKETS_PGBIN")
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 sql "INSERT INTO events SELECT d, now() - interval '26 hours', 9 FROM generate_series(1, 6) d" || fail "insert before the stop"
+ledger_before=$(q "$DB" "SELECT count(*) FROM lakets._shard_log_collected")
 as_pg "$w2_pgbin/pg_ctl" -D "$w2_data" -m fast -w stop >/dev/null || fail "could not stop w2"
 msg=$(err "SELECT lakets.refresh_rollup('ev_dev')")
 check "a refresh with a worker down fails, naming the worker" t \
 	"$(case "$msg" in "could not collect the changes logged on Citus worker 127.0.0.1:"*) echo t ;; *) echo "f: $msg" ;; esac)"
-check "and changes nothing: the rollup's log and the collected list are as before" 0 \
+check "and changes nothing: the collected list is as before" "$ledger_before" \
 	"$(q "$DB" "SELECT count(*) FROM lakets._shard_log_collected")"
 check "run_maintenance reports the failed refresh as an error, it does not skip it" error \
 	"$(PGOPTIONS="-c client_min_messages=error" q "$DB" "SELECT action FROM lakets.run_maintenance() WHERE step = 'rollups' AND object = 'ev_dev'")"
