@@ -127,28 +127,38 @@ id_array_literal(List *ids)
 	return buf.data;
 }
 
-static bool
-taken(List *collected, int64 id)
+static int
+cmp_id(const void *a, const void *b)
 {
-	ListCell   *lc;
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
 
-	foreach(lc, collected)
-		if (*(int64 *) lfirst(lc) == id)
-			return true;
-	return false;
+	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/* Whether the rows read from a worker hold the id (column 1). */
-static bool
-row_has_id(SPITupleTable *rows, uint64 nrows, int64 id)
+/* A sorted array of ids, for lookups (a worker may have logged many rows). */
+typedef struct IdSet
 {
-	uint64		r;
-	bool		isnull;
+	int64	   *ids;
+	int			n;
+} IdSet;
 
-	for (r = 0; r < nrows; r++)
-		if (DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull)) == id)
-			return true;
-	return false;
+static IdSet
+id_set(List *ids)
+{
+	IdSet		set = {palloc(sizeof(int64) * Max(list_length(ids), 1)), 0};
+	ListCell   *lc;
+
+	foreach(lc, ids)
+		set.ids[set.n++] = *(int64 *) lfirst(lc);
+	qsort(set.ids, set.n, sizeof(int64), cmp_id);
+	return set;
+}
+
+static bool
+in_set(const IdSet *set, int64 id)
+{
+	return set->n > 0 && bsearch(&id, set->ids, set->n, sizeof(int64), cmp_id) != NULL;
 }
 
 static Datum
@@ -333,6 +343,9 @@ take_new(List *nodes)
 			Datum	   *ids = palloc(sizeof(Datum) * Max(nrows, 1));
 			int			nids = 0;
 			List	   *gone = NIL;
+			List	   *read = NIL;
+			IdSet		taken = id_set(node->collected);
+			IdSet		present;
 			ListCell   *cc;
 			Oid			ltypes[3] = {TEXTOID, INT4OID, INT8ARRAYOID};
 			Datum		lvalues[3];
@@ -344,15 +357,17 @@ take_new(List *nodes)
 				int64		start = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 3, &isnull));
 				int64		end = DatumGetTimestampTz(SPI_getbinval(rows->vals[r], rows->tupdesc, 4, &isnull));
 				char	   *shell = SPI_getvalue(rows->vals[r], rows->tupdesc, 5);
-				int64		id = DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull));
-				int			k = list_member_oid(sources, source) ? 0 : -1;
+				int64	   *id = palloc(sizeof(int64));
+				int			k;
 
-				if (taken(node->collected, id))
+				*id = DatumGetInt64(SPI_getbinval(rows->vals[r], rows->tupdesc, 1, &isnull));
+				read = lappend(read, id);
+				if (in_set(&taken, *id))
 					continue;
-				ids[nids++] = Int64GetDatum(id);
+				ids[nids++] = Int64GetDatum(*id);
 				if (!same_table(source, shell))
 					continue;
-				if (k < 0)
+				if (!list_member_oid(sources, source))
 				{
 					sources = lappend_oid(sources, source);
 					sets = lappend(sets, rangeset_create());
@@ -371,8 +386,9 @@ take_new(List *nodes)
 									   " SELECT $1, $2, pg_catalog.unnest($3)",
 									   3, ltypes, lvalues, NULL, SPI_OK_INSERT);
 			}
+			present = id_set(read);
 			foreach(cc, node->collected)
-				if (!row_has_id(rows, nrows, *(int64 *) lfirst(cc)))
+				if (!in_set(&present, *(int64 *) lfirst(cc)))
 					gone = lappend(gone, lfirst(cc));
 			if (gone != NIL)
 			{
