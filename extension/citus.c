@@ -229,6 +229,11 @@ lakets_citus_check_convertible(Oid relid, const char *distribute_by)
 	CitusTableKind kind = lakets_citus_table_kind(relid);
 	char	   *column = lakets_citus_distribution_column(relid);
 
+	if (distribute_by != NULL && get_attnum(relid, distribute_by) == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of p_distribute_by does not exist in %s",
+						distribute_by, qualified_name(relid))));
 	if (kind == CITUS_TABLE_NONE)
 	{
 		if (distribute_by != NULL && !lakets_citus_installed())

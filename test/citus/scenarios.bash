@@ -148,6 +148,11 @@ echo "== convert and distribute in one call (p_distribute_by)"
 sql "CREATE TABLE one_step (device_id int NOT NULL, ts timestamptz NOT NULL, v float8);
 	INSERT INTO one_step SELECT d, pg_catalog.date_trunc('day', now()) - s * interval '3 hours', s
 		FROM generate_series(1, 4) d, generate_series(0, 40) s" || fail "one_step"
+check "p_distribute_by naming no column of the table refused" \
+	'column "dev" of p_distribute_by does not exist in public.one_step' \
+	"$(err "SELECT lakets.create_chronotable('one_step', 'ts', '1 day', p_distribute_by => 'dev')")"
+check "that refusal is undefined_column (42703)" 42703 \
+	"$(sqlstate "SELECT lakets.create_chronotable('one_step', 'ts', '1 day', p_distribute_by => 'dev')")"
 check "create_chronotable(..., p_distribute_by) converts and distributes" t \
 	"$(q "$DB" "SELECT lakets.create_chronotable('one_step', 'ts', '1 day', p_distribute_by => 'device_id') > 0")"
 check "distributed by that column" device_id \
