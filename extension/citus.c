@@ -333,8 +333,19 @@ lakets_citus_exec_trigger_ddl(const char *sql)
 	int			nestlevel = NewGUCNestLevel();
 
 	if (lakets_citus_installed())
+	{
 		(void) set_config_option("citus.enable_unsafe_triggers", "on", PGC_USERSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+
+		/*
+		 * One connection per worker: the command on the workers' copy of a
+		 * table and those on its shards otherwise may run over two
+		 * connections of the transaction, the one waiting for the other's
+		 * lock (seen as a distributed deadlock).
+		 */
+		(void) set_config_option("citus.multi_shard_modify_mode", "sequential", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
 	lakets_exec(sql, SPI_OK_UTILITY);
 	AtEOXact_GUC(true, nestlevel);
 }

@@ -515,11 +515,12 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	lakets_execf(SPI_OK_UTILITY, "CREATE TABLE %s AS %s WITH NO DATA",
 				 qtable, rollup_query_sql(rq));
 	r.rollup_relid = get_relname_relid(r.rollup_table, get_rel_namespace(source_relid));
-	if (lakets_citus_table_kind(source_relid) == CITUS_TABLE_DISTRIBUTED)
-		distribute_rollup_table(rq, qtable, qsource);
 	r.refresh_function = create_refresh_function(rq, name, r.rollup_schema);
 	r.id = catalog_insert_rollup(&r);
 	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval, false);
+	/* (after the triggers: Citus runs their DDL on one connection per worker) */
+	if (lakets_citus_table_kind(source_relid) == CITUS_TABLE_DISTRIBUTED)
+		distribute_rollup_table(rq, qtable, qsource);
 
 	everything = rangeset_create();
 	rangeset_add(everything, DT_NOBEGIN, DT_NOEND);
