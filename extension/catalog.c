@@ -32,6 +32,7 @@
 #include "utils/inval.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "catalog.h"
@@ -970,6 +971,47 @@ catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges)
 	}
 	CatalogCloseIndexes(indstate);
 	table_close(rel, RowExclusiveLock);
+}
+
+/*
+ * On a Citus worker: the ranges a transaction changed in the shards of a
+ * distributed source, for the coordinator to collect (shardlog.c). "shell"
+ * is this node's table of the source, "origin" the coordinator's OID of it.
+ * Written as the registry's owner: the writer of the shard needs no right on
+ * lakets' tables.
+ */
+void
+catalog_log_shard_invalidations(Oid shell, Oid origin, const RangeSet *ranges)
+{
+	Oid			types[4] = {REGCLASSOID, OIDOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[4];
+	Datum	   *starts = palloc(sizeof(Datum) * ranges->count);
+	Datum	   *ends = palloc(sizeof(Datum) * ranges->count);
+	bool		pushed;
+	int			i;
+
+	for (i = 0; i < ranges->count; i++)
+	{
+		starts[i] = TimestampTzGetDatum(ranges->ranges[i].start);
+		ends[i] = TimestampTzGetDatum(ranges->ranges[i].end);
+	}
+	values[0] = ObjectIdGetDatum(shell);
+	values[1] = ObjectIdGetDatum(origin);
+	values[2] = PointerGetDatum(construct_array(starts, ranges->count, TIMESTAMPTZOID,
+												sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[3] = PointerGetDatum(construct_array(ends, ranges->count, TIMESTAMPTZOID,
+												sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	/* at commit (PREPARE for Citus' two-phase commit) no snapshot is set */
+	pushed = !ActiveSnapshotSet();
+	if (pushed)
+		PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_connect();
+	registry_write("INSERT INTO lakets._shard_invalidation_log (shell_relid, source_relid, range_start, range_end)"
+				   " SELECT $1, $2, s, e FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(s, e)",
+				   4, types, values, NULL, SPI_OK_INSERT);
+	SPI_finish();
+	if (pushed)
+		PopActiveSnapshot();
 }
 
 /*

@@ -140,6 +140,7 @@ extern void catalog_set_rollup_enabled(int32 id, bool enabled);
 extern void catalog_set_rollup_lag(int32 id, const Interval *lag);
 extern void catalog_set_rollup_view(int32 id, Oid view_relid);
 extern void catalog_set_rollup_function(int32 id, Oid refresh_function);
+extern void catalog_log_shard_invalidations(Oid shell, Oid origin, const RangeSet *ranges);
 extern void catalog_log_source_invalidations(Oid source_relid, const RangeSet *ranges);
 /* The relations the commit path uses, looked up once per backend. */
 typedef enum LaketsCommitRelation

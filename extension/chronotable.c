@@ -489,8 +489,10 @@ exec_all(List *stmts)
  */
 static int32
 convert_table(Oid relid, const char *schema_name, const char *table_name,
-			  const char *time_column, Oid time_type, const Interval *iv)
+			  const char *time_column, Oid time_type, const Interval *iv,
+			  const char *distribute_by)
 {
+	bool		distributed = lakets_citus_table_kind(relid) == CITUS_TABLE_DISTRIBUTED;
 	char	   *qtable = quote_qualified_identifier(schema_name, table_name);
 	char	   *oldname = psprintf("lakets_convert_%u", relid);
 	char	   *qold = quote_qualified_identifier(schema_name, oldname);
@@ -513,6 +515,17 @@ convert_table(Oid relid, const char *schema_name, const char *table_name,
 				 " PARTITION BY RANGE (%s)",
 				 qtable, qold, quote_identifier(time_column));
 	newrelid = lakets_resolve_table(schema_name, table_name);
+	/*
+	 * Citus: distributed while empty, co-located with the table it replaces
+	 * (or as Citus places a new table); the chunks made below are then
+	 * distributed as they are attached, and the rows go from shard to
+	 * shard on the workers.
+	 */
+	if (distribute_by != NULL)
+		lakets_execf(SPI_OK_SELECT,
+					 "SELECT pg_catalog.create_distributed_table(%s, %s, colocate_with => %s)",
+					 quote_literal_cstr(qtable), quote_literal_cstr(distribute_by),
+					 quote_literal_cstr(distributed ? qold : "default"));
 
 	id = catalog_insert_chronotable(newrelid, time_column, time_type, iv, chunk_options);
 	ct = catalog_get_chronotable_by_id(id, false);
@@ -556,6 +569,7 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 	Interval   *iv = lakets_interval_arg(fcinfo, 2, "p_chunk_interval");
 	char	   *schema_name = lakets_text_arg(fcinfo, 3, "p_schema_name");
 	bool		if_not_exists;
+	char	   *distribute_by = NULL;
 	ChronoTable *existing;
 	Oid			relid;
 	Oid			time_type;
@@ -564,6 +578,9 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 
 	lakets_require_arg(fcinfo, 4, "p_if_not_exists");
 	if_not_exists = PG_GETARG_BOOL(4);
+	/* (lakets.create_hypertable() has no p_distribute_by) */
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		distribute_by = lakets_text_arg(fcinfo, 5, "p_distribute_by");
 
 	SPI_connect();
 	relid = lakets_resolve_table(schema_name, table_name);
@@ -588,7 +605,7 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 
 		lakets_check_owner(relid);
 		lakets_lock_relation(relid, AccessExclusiveLock);
-		lakets_citus_check_convertible(relid);
+		distribute_by = lakets_citus_check_convertible(relid, distribute_by);
 		time_type = check_convertible(relid, time_column, &attnum);
 		lakets_validate_interval(iv, time_type, "chunk interval");
 		as_caller = list_concat(saved_foreign_keys(relid, quote_qualified_identifier(schema_name,
@@ -596,7 +613,8 @@ lakets_create_chronotable(PG_FUNCTION_ARGS)
 								saved_publications(relid, quote_qualified_identifier(schema_name,
 																					 table_name)));
 		lakets_become_owner(relid, &sw);
-		id = convert_table(relid, schema_name, table_name, time_column, time_type, iv);
+		id = convert_table(relid, schema_name, table_name, time_column, time_type, iv,
+						   distribute_by);
 		lakets_end_owner(&sw);
 		exec_all(as_caller);
 	}

@@ -5,13 +5,14 @@ CREATE FUNCTION lakets.create_chronotable(
 	p_time_column text,
 	p_chunk_interval interval DEFAULT '7 days',
 	p_schema_name text DEFAULT 'public',
-	p_if_not_exists boolean DEFAULT false)
+	p_if_not_exists boolean DEFAULT false,
+	p_distribute_by text DEFAULT NULL)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'lakets_create_chronotable'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean) IS
-	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id.';
+COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean, text) IS
+	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id. With Citus, a table distributed by a column is converted in place (same column, same co-location), and p_distribute_by distributes a local one by that column.';
 
 CREATE FUNCTION lakets.create_hypertable(
 	p_table_name text,

@@ -23,6 +23,13 @@
  * (TRUNCATE of one chunk invalidates that chunk's range). Ranges of rows whose subtransaction rolls
  * back are kept: invalidating too much only costs a recomputation.
  *
+ * On a Citus distributed source the WHEN clauses call _note_shard_change()
+ * instead, which Citus copies to the shards on the workers: there the
+ * ranges are kept the same way, keyed by the worker's table of the source,
+ * and written at commit to lakets._shard_invalidation_log with the
+ * coordinator's OID of the source, never as tail entries; the coordinator
+ * collects them before a refresh (shardlog.c).
+ *
  * _note_change() is callable by anyone, so the first call for a source in
  * a transaction checks that the caller may write that table (INSERT,
  * UPDATE, DELETE or TRUNCATE): nobody else can make lakets recompute (or
@@ -47,6 +54,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "citus.h"
 #include "invalidation.h"
 #include "lakets.h"
 #include "rangeset.h"
@@ -63,6 +71,9 @@ typedef struct SourceRanges
 	RangeSet   *ranges;		/* NULL until the caller's right was checked */
 	int64		hit_start;		/* the range that took the last row: rows */
 	int64		hit_end;		/* that fall in it need no work at all */
+	Oid			origin;			/* on a Citus worker, the coordinator's OID of
+								 * the source whose shard this is; else
+								 * InvalidOid */
 } SourceRanges;
 
 /*
@@ -74,6 +85,7 @@ typedef struct FlushedRanges
 {
 	SubTransactionId subxid;
 	Oid			relid;
+	Oid			origin;
 	RangeSet   *ranges;
 } FlushedRanges;
 
@@ -156,8 +168,12 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 			if (f->subxid != mySubid)
 				continue;
 			for (i = 0; i < f->ranges->count; i++)
-				note_range(source_ranges(f->relid), f->ranges->ranges[i].start,
-						   f->ranges->ranges[i].end);
+			{
+				SourceRanges *s = source_ranges(f->relid);
+
+				s->origin = f->origin;
+				note_range(s, f->ranges->ranges[i].start, f->ranges->ranges[i].end);
+			}
 			flushed = foreach_delete_current(flushed, lc);
 		}
 	}
@@ -221,6 +237,7 @@ source_ranges(Oid relid)
 		touched = list_append_unique_oid(touched, relid);
 		s->ranges = rangeset_create();
 		s->hit_start = s->hit_end = 0;
+		s->origin = InvalidOid;
 		MemoryContextSwitchTo(old);
 	}
 	return s;
@@ -249,7 +266,7 @@ note_range(SourceRanges *s, int64 start, int64 end)
 }
 
 static void
-note_time(Oid source, Datum value, Oid typid, int64 granule)
+note_time(Oid source, Oid origin, Datum value, Oid typid, int64 granule)
 {
 	SourceRanges *s;
 	int64		t = lakets_time_to_utc(value, typid);
@@ -259,6 +276,9 @@ note_time(Oid source, Datum value, Oid typid, int64 granule)
 		return;
 	ensure_state();
 	s = source_ranges(source);
+	if (OidIsValid(origin) && s->ranges->count == 0 && !OidIsValid(s->origin) &&
+		lakets_citus_is_worker())
+		s->origin = origin;
 	if (t >= s->hit_start && t < s->hit_end)
 		return;
 	if (granule <= 0)
@@ -282,7 +302,7 @@ Datum
 lakets_note_change(PG_FUNCTION_ARGS)
 {
 	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
-		note_time(PG_GETARG_OID(0), PG_GETARG_DATUM(1),
+		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(1),
 				  get_fn_expr_argtype(fcinfo->flinfo, 1),
 				  PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
 	PG_RETURN_BOOL(false);
@@ -299,9 +319,46 @@ lakets_note_changes(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_BOOL(false);
 	if (!PG_ARGISNULL(1))
-		note_time(PG_GETARG_OID(0), PG_GETARG_DATUM(1), typid, granule);
+		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(1), typid, granule);
 	if (!PG_ARGISNULL(2))
-		note_time(PG_GETARG_OID(0), PG_GETARG_DATUM(2), typid, granule);
+		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(2), typid, granule);
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * SQL: lakets._note_shard_change(shell, source, t, granule) -> false, and
+ * _note_shard_changes(shell, source, old_t, new_t, granule) for UPDATE:
+ * the WHEN clauses of a Citus distributed source, which Citus copies to
+ * its shards. "shell" is this node's table of that name (the caller's right
+ * is checked on it), "source" the coordinator's OID of the source. On a
+ * worker the ranges go to lakets._shard_invalidation_log at commit, for the
+ * coordinator to collect (shardlog.c); on the coordinator (a shard placed
+ * there) shell is the source itself and they are logged as usual.
+ */
+PG_FUNCTION_INFO_V1(lakets_note_shard_change);
+Datum
+lakets_note_shard_change(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(2),
+				  get_fn_expr_argtype(fcinfo->flinfo, 2),
+				  PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
+	PG_RETURN_BOOL(false);
+}
+
+PG_FUNCTION_INFO_V1(lakets_note_shard_changes);
+Datum
+lakets_note_shard_changes(PG_FUNCTION_ARGS)
+{
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 2);
+	int64		granule = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
+	if (!PG_ARGISNULL(2))
+		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(2), typid, granule);
+	if (!PG_ARGISNULL(3))
+		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(3), typid, granule);
 	PG_RETURN_BOOL(false);
 }
 
@@ -432,9 +489,12 @@ invalidation_flush(void)
 		/* a source dropped in this transaction needs nothing any more */
 		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s->relid)))
 		{
-			RangeSet   *log = ranges_to_log(s);
+			/* a shard's ranges: for the coordinator, no tail entries */
+			RangeSet   *log = OidIsValid(s->origin) ? s->ranges : ranges_to_log(s);
 
-			if (log->count > 0)
+			if (log->count > 0 && OidIsValid(s->origin))
+				catalog_log_shard_invalidations(s->relid, s->origin, log);
+			else if (log->count > 0)
 			{
 				catalog_log_source_invalidations(s->relid, log);
 				logged = true;
@@ -446,6 +506,7 @@ invalidation_flush(void)
 
 				f->subxid = GetCurrentSubTransactionId();
 				f->relid = s->relid;
+				f->origin = s->origin;
 				f->ranges = rangeset_create();
 				rangeset_add_set(f->ranges, s->ranges);
 				flushed = lappend(flushed, f);

@@ -41,6 +41,7 @@ ALTER TABLE lakets.job_history SET SCHEMA lakets_0_1;
 -- Functions whose arguments or result columns changed: CREATE OR REPLACE
 -- cannot change those. Nothing lakets made depends on them.
 DROP FUNCTION lakets.show_chunks(text, interval, interval, text);
+DROP FUNCTION lakets.create_chronotable(text, text, interval, text, boolean);
 DROP FUNCTION lakets.show_retention_policy(text, text);
 DROP FUNCTION lakets.show_rollups();
 DROP FUNCTION lakets.show_rollup_dag();
@@ -178,13 +179,14 @@ CREATE OR REPLACE FUNCTION lakets.create_chronotable(
 	p_time_column text,
 	p_chunk_interval interval DEFAULT '7 days',
 	p_schema_name text DEFAULT 'public',
-	p_if_not_exists boolean DEFAULT false)
+	p_if_not_exists boolean DEFAULT false,
+	p_distribute_by text DEFAULT NULL)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'lakets_create_chronotable'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean) IS
-	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id.';
+COMMENT ON FUNCTION lakets.create_chronotable(text, text, interval, text, boolean, text) IS
+	'Convert a regular table into a ChronoTable (RANGE partitions on p_time_column, one chunk per p_chunk_interval, aligned in UTC); returns its id. With Citus, a table distributed by a column is converted in place (same column, same co-location), and p_distribute_by distributes a local one by that column.';
 
 CREATE OR REPLACE FUNCTION lakets.create_hypertable(
 	p_table_name text,
@@ -833,6 +835,46 @@ RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
 CREATE OR REPLACE FUNCTION lakets._note_changes(p_source regclass, p_old date, p_new date, p_granule bigint)
 RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
 
+-- Citus (docs/citus.md): the triggers on a distributed source's shards run
+-- on the workers, where lakets' registry is empty. Their WHEN clause names
+-- the worker's copy of the source (for the caller's right) and carries the
+-- coordinator's OID of it; at commit the ranges go to the worker's
+-- _shard_invalidation_log, which the coordinator collects before a refresh
+-- (shardlog.c). _shard_log_collected lists, on the coordinator, the rows it
+-- collected that the workers have not deleted yet.
+CREATE TABLE lakets._shard_invalidation_log (
+	id					bigserial PRIMARY KEY,
+	shell_relid			regclass NOT NULL,
+	source_relid		oid NOT NULL,
+	range_start			timestamptz NOT NULL,
+	range_end			timestamptz NOT NULL,
+	logged_at			timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE lakets._shard_log_collected (
+	node_name			text NOT NULL,
+	node_port			integer NOT NULL,
+	id					bigint NOT NULL
+);
+REVOKE ALL ON lakets._shard_invalidation_log, lakets._shard_log_collected FROM PUBLIC;
+GRANT SELECT ON lakets._shard_invalidation_log, lakets._shard_log_collected TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE OR REPLACE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE OR REPLACE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE OR REPLACE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old timestamptz, p_new timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+CREATE OR REPLACE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old timestamp, p_new timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+CREATE OR REPLACE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old date, p_new date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+-- Run on a worker by the coordinator: delete the collected rows of sources
+-- the caller owns (or that are gone).
+CREATE OR REPLACE FUNCTION lakets._forget_shard_invalidations(p_ids bigint[])
+RETURNS bigint AS 'MODULE_PATHNAME', 'lakets_forget_shard_invalidations' LANGUAGE C VOLATILE STRICT;
+
 -- ======================================================================
 -- extension/retention.sql of 0.2
 -- ======================================================================
@@ -1234,8 +1276,9 @@ GRANT SELECT ON lakets._chunk_status TO PUBLIC;
 
 -- Per ChronoTable: its rows (planner estimates of analyzed partitions, exact
 -- counts of the others; NULL for a caller who may not read the table), its
--- bytes over all partitions with indexes and TOAST, and the rows sitting in
--- its default partition.
+-- bytes over all partitions with indexes and TOAST (a Citus table's: its
+-- shards', lakets._chunk_size()), and the rows sitting in its default
+-- partition.
 CREATE OR REPLACE FUNCTION lakets._chronotable_sizes()
 RETURNS TABLE (chronotable_id integer, relid regclass, estimated_rows bigint,
 	size_bytes bigint, default_rows bigint)
@@ -1245,7 +1288,8 @@ AS $$
 	SELECT r.id, r.relid,
 		(SELECT sum(lakets._chunk_row_count(p.relid))::bigint
 		 FROM pg_partition_tree(r.relid) p WHERE p.isleaf),
-		(SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)::bigint
+		(SELECT coalesce(sum(CASE WHEN p.isleaf THEN lakets._chunk_size(p.relid)
+								  ELSE pg_total_relation_size(p.relid) END), 0)::bigint
 		 FROM pg_partition_tree(r.relid) p),
 		(SELECT CASE WHEN pt.partdefid = 0 THEN 0
 					 ELSE lakets._chunk_row_count(pt.partdefid) END

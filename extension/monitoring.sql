@@ -21,8 +21,9 @@ GRANT SELECT ON lakets._chunk_status TO PUBLIC;
 
 -- Per ChronoTable: its rows (planner estimates of analyzed partitions, exact
 -- counts of the others; NULL for a caller who may not read the table), its
--- bytes over all partitions with indexes and TOAST, and the rows sitting in
--- its default partition.
+-- bytes over all partitions with indexes and TOAST (a Citus table's: its
+-- shards', lakets._chunk_size()), and the rows sitting in its default
+-- partition.
 CREATE FUNCTION lakets._chronotable_sizes()
 RETURNS TABLE (chronotable_id integer, relid regclass, estimated_rows bigint,
 	size_bytes bigint, default_rows bigint)
@@ -32,7 +33,8 @@ AS $$
 	SELECT r.id, r.relid,
 		(SELECT sum(lakets._chunk_row_count(p.relid))::bigint
 		 FROM pg_partition_tree(r.relid) p WHERE p.isleaf),
-		(SELECT coalesce(sum(pg_total_relation_size(p.relid)), 0)::bigint
+		(SELECT coalesce(sum(CASE WHEN p.isleaf THEN lakets._chunk_size(p.relid)
+								  ELSE pg_total_relation_size(p.relid) END), 0)::bigint
 		 FROM pg_partition_tree(r.relid) p),
 		(SELECT CASE WHEN pt.partdefid = 0 THEN 0
 					 ELSE lakets._chunk_row_count(pt.partdefid) END

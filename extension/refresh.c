@@ -59,12 +59,15 @@
 #include "args.h"
 #include "compat.h"
 #include "catalog.h"
+#include "citus.h"
 #include "invalidation.h"
 #include "isolate.h"
 #include "lakets.h"
 #include "owner.h"
 #include "rangeset.h"
 #include "refresh.h"
+#include "rollup_query.h"
+#include "shardlog.h"
 #include "spi_exec.h"
 #include "timebucket.h"
 #include "zonebucket.h"
@@ -150,6 +153,7 @@ rollup_has_pending(const Rollup *r, int64 start, int64 end)
 	ListCell   *lc;
 
 	invalidation_flush();
+	shardlog_collect(r->source_relid);
 	catalog_move_source_invalidations(r->source_relid);
 	/* what another refresh is moving may be owed to this RollUp too */
 	if (r->invalidation_enabled && catalog_source_has_invalidations(r->source_relid, lo, hi))
@@ -655,9 +659,14 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 	/* a few dirty buckets: found through the index one by one */
 	char	   *delete_some_sql = psprintf("DELETE FROM %s WHERE %s = ANY ($1)",
 										   qtable, qbucket);
-	char	   *insert_sql = psprintf("INSERT INTO %s SELECT * FROM %s($1, $2, $3)", qtable,
-									  quote_qualified_identifier(get_namespace_name(get_func_namespace(r->refresh_function)),
-																 get_func_name(r->refresh_function)));
+	/* Citus plans no SQL function over its tables: their query (see rollup_query.c) */
+	bool		citus = lakets_citus_table_kind(r->rollup_relid) != CITUS_TABLE_NONE ||
+		lakets_citus_table_kind(r->source_relid) != CITUS_TABLE_NONE;
+	char	   *insert_sql = citus ?
+		psprintf("INSERT INTO %s %s", qtable, rollup_query_function_sql(r->refresh_function)) :
+		psprintf("INSERT INTO %s SELECT * FROM %s($1, $2, $3)", qtable,
+				 quote_qualified_identifier(get_namespace_name(get_func_namespace(r->refresh_function)),
+											get_func_name(r->refresh_function)));
 	char	   *sorted_insert_sql = NULL;
 	int			i;
 
@@ -701,8 +710,12 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			}
 			else
 				lakets_exec_args(delete_sql, 3, btypes, bvalues, nulls, SPI_OK_DELETE);
-			/* many rows: into the index in its order, not at random pages */
-			if (nulls[2] == 'n' &&
+			/*
+			 * many rows: into the index in its order, not at random pages
+			 * (not on Citus: the shards' indexes are not the coordinator's,
+			 * and an ORDER BY would stop the insert running on the shards)
+			 */
+			if (!citus && nulls[2] == 'n' &&
 				spans_buckets(r, w->start, w->end, lakets_refresh_sorted_buckets))
 			{
 				bool		unindexed;
@@ -728,6 +741,19 @@ rollup_recompute(const Rollup *r, const RangeSet *dirty)
 			else
 				exec_insert(insert_sql, ttypes, tvalues, nulls);
 		}
+	}
+
+	/*
+	 * A Citus RollUp table's triggers log on the workers, where this
+	 * transaction's writes commit only with it: a RollUp reading this one,
+	 * refreshed next in the same transaction (a cascade), would not see
+	 * them. The windows recomputed are logged here for it.
+	 */
+	if (citus && lakets_citus_table_kind(r->rollup_relid) != CITUS_TABLE_NONE &&
+		aligned->count > 0 && catalog_rollups_of_source(r->rollup_relid) != NIL)
+	{
+		catalog_log_source_invalidations(r->rollup_relid, aligned);
+		CommandCounterIncrement();
 	}
 }
 
@@ -814,6 +840,7 @@ rollup_refresh(const Rollup *r)
 		return false;
 
 	invalidation_flush();
+	shardlog_collect(r->source_relid);
 	catalog_move_source_invalidations(r->source_relid);
 	pending = catalog_rollup_invalidations(r->id);
 	if (pending == NIL)

@@ -30,6 +30,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "parser/parse_func.h"
@@ -140,13 +141,13 @@ partitions_of(Oid relid)
 static void
 add_truncate_trigger(Oid relid)
 {
+	/* on a Citus table it fires on the coordinator, which truncates too */
 	if (!has_trigger(relid, TRUNCATE_TRIGGER_NAME))
-		lakets_execf(SPI_OK_UTILITY,
-					 "CREATE TRIGGER %s AFTER TRUNCATE ON %s"
-					 " FOR EACH STATEMENT EXECUTE FUNCTION lakets._invalidation_trigger()",
-					 TRUNCATE_TRIGGER_NAME,
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												get_rel_name(relid)));
+		lakets_citus_exec_trigger_ddl(psprintf("CREATE TRIGGER %s AFTER TRUNCATE ON %s"
+											   " FOR EACH STATEMENT EXECUTE FUNCTION lakets._invalidation_trigger()",
+											   TRUNCATE_TRIGGER_NAME,
+											   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																		  get_rel_name(relid))));
 }
 
 /* A new partition of a table that RollUps read gets its TRUNCATE trigger. */
@@ -180,7 +181,9 @@ installed_granule(Oid source_relid)
  * RollUp comes, they are created again with its granule; rebuild creates
  * them again in any case (an update from an older version). The granule is
  * an int8 literal: PostgreSQL reads and plans a WHEN clause for every
- * statement, and a cast in it would be folded every time.
+ * statement, and a cast in it would be folded every time. On a Citus
+ * distributed source they call _note_shard_change() with the source's OID
+ * here (Citus copies them to the shards; see shardlog.c).
  */
 static void
 install_trigger(Oid source_relid, const char *qsource, const char *time_column,
@@ -197,6 +200,9 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 	int			i;
 	ListCell   *lc;
 
+	bool		sharded = lakets_citus_table_kind(source_relid) == CITUS_TABLE_DISTRIBUTED;
+	char	   *origin = psprintf("'%u'::pg_catalog.oid", source_relid);
+
 	if (installed != 0 && installed <= wanted && !rebuild)
 		return;
 	if (installed != 0 && installed < wanted)
@@ -206,18 +212,29 @@ install_trigger(Oid source_relid, const char *qsource, const char *time_column,
 		/* DROP TRIGGER takes ACCESS EXCLUSIVE: wait for it only so long */
 		lakets_lock_relation(source_relid, AccessExclusiveLock);
 		for (i = 0; i < lengthof(row_triggers); i++)
-			lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER %s ON %s", row_triggers[i], qsource);
+			lakets_citus_exec_trigger_ddl(psprintf("DROP TRIGGER %s ON %s",
+												   row_triggers[i], qsource));
 	}
 	granule = psprintf(INT64_FORMAT, wanted);
 	literal = psprintf("'%s'::pg_catalog.int8", granule);
-	when[0] = psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, literal);
-	when[1] = psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, literal);
-	when[2] = psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, literal);
+	if (sharded)
+	{
+		when[0] = psprintf("lakets._note_shard_change(%s, %s, NEW.%s, %s)", source, origin, col, literal);
+		when[1] = psprintf("lakets._note_shard_changes(%s, %s, OLD.%s, NEW.%s, %s)", source, origin,
+						   col, col, literal);
+		when[2] = psprintf("lakets._note_shard_change(%s, %s, OLD.%s, %s)", source, origin, col, literal);
+	}
+	else
+	{
+		when[0] = psprintf("lakets._note_change(%s, NEW.%s, %s)", source, col, literal);
+		when[1] = psprintf("lakets._note_changes(%s, OLD.%s, NEW.%s, %s)", source, col, col, literal);
+		when[2] = psprintf("lakets._note_change(%s, OLD.%s, %s)", source, col, literal);
+	}
 	for (i = 0; i < lengthof(row_triggers); i++)
-		lakets_execf(SPI_OK_UTILITY,
-					 "CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
-					 " EXECUTE FUNCTION lakets._invalidation_trigger(%s)",
-					 row_triggers[i], events[i], qsource, when[i], quote_literal_cstr(granule));
+		lakets_citus_exec_trigger_ddl(psprintf("CREATE TRIGGER %s AFTER %s ON %s FOR EACH ROW WHEN (%s)"
+											   " EXECUTE FUNCTION lakets._invalidation_trigger(%s)",
+											   row_triggers[i], events[i], qsource, when[i],
+											   quote_literal_cstr(granule)));
 	add_truncate_trigger(source_relid);
 	foreach(lc, partitions_of(source_relid))
 		add_truncate_trigger(lfirst_oid(lc));
@@ -251,13 +268,13 @@ create_refresh_function(const RollupQuery *rq, const char *name, const char *sch
 							 quote_identifier(tle->resname),
 							 format_type_be_qualified(exprType((Node *) tle->expr)));
 	}
-	lakets_execf(SPI_OK_UTILITY,
-				 "CREATE FUNCTION %s(lakets_from %s, lakets_to %s, lakets_only %s)"
-				 " RETURNS TABLE (%s) LANGUAGE sql STABLE"
-				 " BEGIN ATOMIC %s; END",
-				 qfunc, ttype, ttype, mtype, cols.data, rollup_query_window_sql(rq));
-	lakets_execf(SPI_OK_UTILITY, "REVOKE ALL ON FUNCTION %s(%s, %s, %s) FROM PUBLIC",
-				 qfunc, ttype, ttype, mtype);
+	lakets_citus_exec_local_ddl(psprintf("CREATE FUNCTION %s(lakets_from %s, lakets_to %s, lakets_only %s)"
+										 " RETURNS TABLE (%s) LANGUAGE sql STABLE"
+										 " BEGIN ATOMIC %s; END",
+										 qfunc, ttype, ttype, mtype, cols.data,
+										 rollup_query_window_sql(rq)));
+	lakets_citus_exec_local_ddl(psprintf("REVOKE ALL ON FUNCTION %s(%s, %s, %s) FROM PUBLIC",
+										 qfunc, ttype, ttype, mtype));
 	return LookupFuncName(list_make2(makeString((char *) schema), makeString(fname)),
 						  3, argtypes, false);
 }
@@ -274,15 +291,53 @@ create_view(const Rollup *r, List *columns, const char *live_query)
 	char	   *vschema = OidIsValid(r->view_relid) && get_rel_name(r->view_relid) ?
 		get_namespace_name(get_rel_namespace(r->view_relid)) : r->rollup_schema;
 
-	lakets_execf(SPI_OK_UTILITY,
-				 "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s WHERE %s < %s"
-				 " UNION ALL SELECT * FROM (%s) AS live",
-				 quote_qualified_identifier(vschema, vname), quoted_list(columns),
-				 catalog_relation_name(r->rollup_relid),
-				 quote_identifier(r->bucket_column),
-				 rollup_query_watermark_expr(r->name, r->bucket_type),
-				 live_query);
+	lakets_citus_exec_local_ddl(psprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s WHERE %s < %s"
+										 " UNION ALL SELECT * FROM (%s) AS live",
+										 quote_qualified_identifier(vschema, vname), quoted_list(columns),
+										 catalog_relation_name(r->rollup_relid),
+										 quote_identifier(r->bucket_column),
+										 rollup_query_watermark_expr(r->name, r->bucket_type,
+																	 lakets_citus_table_kind(r->source_relid) == CITUS_TABLE_DISTRIBUTED),
+										 live_query));
 	catalog_set_rollup_view(r->id, get_relname_relid(vname, get_namespace_oid(vschema, false)));
+}
+
+/*
+ * The RollUp table of a Citus distributed source: distributed co-located
+ * with the source when a GROUP BY key is the source's distribution column
+ * (each group lives on one shard: a refresh runs shard by shard on the
+ * workers), else a reference table (filled from the coordinator).
+ */
+static void
+distribute_rollup_table(const RollupQuery *rq, const char *qtable, const char *qsource)
+{
+	char	   *distcol = lakets_citus_distribution_column(rq->source_relid);
+	AttrNumber	attno = distcol ? get_attnum(rq->source_relid, distcol) : InvalidAttrNumber;
+	const char *key = NULL;
+	ListCell   *lc;
+
+	foreach(lc, rq->query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *var = (Var *) tle->expr;
+
+		if (tle->resjunk || tle->ressortgroupref == 0 || !IsA(var, Var) ||
+			var->varlevelsup != 0 || var->varattno != attno)
+			continue;
+		if (rt_fetch(var->varno, rq->query->rtable)->relid == rq->source_relid)
+		{
+			key = tle->resname;
+			break;
+		}
+	}
+	if (key != NULL)
+		lakets_execf(SPI_OK_SELECT,
+					 "SELECT pg_catalog.create_distributed_table(%s, %s, colocate_with => %s)",
+					 quote_literal_cstr(qtable), quote_literal_cstr(key),
+					 quote_literal_cstr(qsource));
+	else
+		lakets_execf(SPI_OK_SELECT, "SELECT pg_catalog.create_reference_table(%s)",
+					 quote_literal_cstr(qtable));
 }
 
 /* The source of a query, its time column, and the RollUp it is, if any. */
@@ -463,6 +518,9 @@ lakets_create_rollup(PG_FUNCTION_ARGS)
 	r.refresh_function = create_refresh_function(rq, name, r.rollup_schema);
 	r.id = catalog_insert_rollup(&r);
 	install_trigger(source_relid, qsource, r.source_time_column, &r.bucket_interval, false);
+	/* (after the triggers: Citus runs their DDL on one connection per worker) */
+	if (lakets_citus_table_kind(source_relid) == CITUS_TABLE_DISTRIBUTED)
+		distribute_rollup_table(rq, qtable, qsource);
 
 	everything = rangeset_create();
 	rangeset_add(everything, DT_NOBEGIN, DT_NOEND);
@@ -523,13 +581,14 @@ untrack_source(Oid source_relid)
 	qsource = catalog_relation_name(source_relid);
 	lakets_lock_relation(source_relid, AccessExclusiveLock);
 	for (i = 0; i < lengthof(row_triggers); i++)
-		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
-					 row_triggers[i], qsource);
-	lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s",
-				 TRUNCATE_TRIGGER_NAME, qsource);
+		lakets_citus_exec_trigger_ddl(psprintf("DROP TRIGGER IF EXISTS %s ON %s",
+											   row_triggers[i], qsource));
+	lakets_citus_exec_trigger_ddl(psprintf("DROP TRIGGER IF EXISTS %s ON %s",
+										   TRUNCATE_TRIGGER_NAME, qsource));
 	foreach(lc, partitions_of(source_relid))
-		lakets_execf(SPI_OK_UTILITY, "DROP TRIGGER IF EXISTS %s ON %s", TRUNCATE_TRIGGER_NAME,
-					 catalog_relation_name(lfirst_oid(lc)));
+		lakets_citus_exec_trigger_ddl(psprintf("DROP TRIGGER IF EXISTS %s ON %s",
+											   TRUNCATE_TRIGGER_NAME,
+											   catalog_relation_name(lfirst_oid(lc))));
 }
 
 /*

@@ -266,3 +266,43 @@ CREATE FUNCTION lakets._note_changes(p_source regclass, p_old timestamp, p_new t
 RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
 CREATE FUNCTION lakets._note_changes(p_source regclass, p_old date, p_new date, p_granule bigint)
 RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_changes' LANGUAGE C VOLATILE;
+
+-- Citus (docs/citus.md): the triggers on a distributed source's shards run
+-- on the workers, where lakets' registry is empty. Their WHEN clause names
+-- the worker's copy of the source (for the caller's right) and carries the
+-- coordinator's OID of it; at commit the ranges go to the worker's
+-- _shard_invalidation_log, which the coordinator collects before a refresh
+-- (shardlog.c). _shard_log_collected lists, on the coordinator, the rows it
+-- collected that the workers have not deleted yet.
+CREATE TABLE lakets._shard_invalidation_log (
+	id					bigserial PRIMARY KEY,
+	shell_relid			regclass NOT NULL,
+	source_relid		oid NOT NULL,
+	range_start			timestamptz NOT NULL,
+	range_end			timestamptz NOT NULL,
+	logged_at			timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE lakets._shard_log_collected (
+	node_name			text NOT NULL,
+	node_port			integer NOT NULL,
+	id					bigint NOT NULL
+);
+REVOKE ALL ON lakets._shard_invalidation_log, lakets._shard_log_collected FROM PUBLIC;
+GRANT SELECT ON lakets._shard_invalidation_log, lakets._shard_log_collected TO PUBLIC;
+
+CREATE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_shard_change(p_shell regclass, p_source oid, p_time date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_change' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old timestamptz, p_new timestamptz, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old timestamp, p_new timestamp, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+CREATE FUNCTION lakets._note_shard_changes(p_shell regclass, p_source oid, p_old date, p_new date, p_granule bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'lakets_note_shard_changes' LANGUAGE C VOLATILE;
+-- Run on a worker by the coordinator: delete the collected rows of sources
+-- the caller owns (or that are gone).
+CREATE FUNCTION lakets._forget_shard_invalidations(p_ids bigint[])
+RETURNS bigint AS 'MODULE_PATHNAME', 'lakets_forget_shard_invalidations' LANGUAGE C VOLATILE STRICT;

@@ -33,6 +33,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -40,13 +41,17 @@
 #include "parser/analyze.h"
 #include "parser/parse_func.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/ruleutils.h"
+#include "utils/syscache.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "rollup_query.h"
 #include "timebucket.h"
@@ -565,16 +570,54 @@ rollup_query_window_sql(const RollupQuery *rq)
 }
 
 /*
+ * The query of a RollUp's refresh function (its SQL-standard body, stored
+ * by OID), deparsed with its arguments as $1, $2, $3: Citus plans no
+ * call of a SQL function over a distributed table, so a refresh of a
+ * RollUp over one runs the query itself (and Citus pushes it down to the
+ * shards when the RollUp table is co-located with the source).
+ */
+char *
+rollup_query_function_sql(Oid fn)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	bool		isnull;
+	Datum		body;
+	Node	   *n;
+	Query	   *q;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fn);
+	body = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosqlbody, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("refresh function %s has no SQL-standard body", format_procedure(fn))));
+	n = stringToNode(TextDatumGetCString(body));
+	ReleaseSysCache(tup);
+	/* BEGIN ATOMIC: a list holding the list of its statements */
+	if (IsA(n, List))
+		n = linitial(linitial_node(List, (List *) n));
+	q = castNode(Query, n);
+	AcquireRewriteLocks(q, false, false);
+	return deparse(q);
+}
+
+/*
  * The watermark of a RollUp as an expression of type typid: a call of
  * lakets._rollup_watermark(), which the planner turns into a constant (its
  * support function, refresh.c) or, without one, evaluates as a STABLE
  * function, to estimate rows and prune chunks (a sub-select would be an
- * unknown value to it).
+ * unknown value to it; on a Citus table it is one, see below).
  */
 char *
-rollup_query_watermark_expr(const char *rollup_name, Oid typid)
+rollup_query_watermark_expr(const char *rollup_name, Oid typid, bool citus)
 {
-	char	   *wm = psprintf("lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
+	/*
+	 * Citus would send the call to the workers, which know no RollUp: as
+	 * a sub-select, it runs once on the coordinator.
+	 */
+	char	   *wm = psprintf(citus ? "(SELECT lakets._rollup_watermark(%s))" :
+							  "lakets._rollup_watermark(%s)", quote_literal_cstr(rollup_name));
 
 	if (typid == TIMESTAMPOID)
 		return psprintf("(%s AT TIME ZONE 'UTC')", wm);
@@ -589,6 +632,7 @@ rollup_query_live_sql(const RollupQuery *rq, const char *rollup_name)
 {
 	return query_with_condition(rq,
 								psprintf("%s >= %s", quote_identifier(rq->time_column),
-										 rollup_query_watermark_expr(rollup_name, rq->time_type)),
+										 rollup_query_watermark_expr(rollup_name, rq->time_type,
+																	 lakets_citus_table_kind(rq->source_relid) == CITUS_TABLE_DISTRIBUTED)),
 								NULL, 0);
 }

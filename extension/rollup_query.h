@@ -34,7 +34,8 @@ extern void rollup_query_drop_watermark_bound(RollupQuery *rq, const char *time_
 											  const char *rollup_name);
 extern char *rollup_query_sql(const RollupQuery *rq);
 extern char *rollup_query_window_sql(const RollupQuery *rq);
+extern char *rollup_query_function_sql(Oid fn);
 extern char *rollup_query_live_sql(const RollupQuery *rq, const char *rollup_name);
-extern char *rollup_query_watermark_expr(const char *rollup_name, Oid typid);
+extern char *rollup_query_watermark_expr(const char *rollup_name, Oid typid, bool citus);
 
 #endif							/* LAKETS_ROLLUP_QUERY_H */

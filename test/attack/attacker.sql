@@ -92,6 +92,14 @@ SELECT lakets._note_change('evil.d'::regclass, current_date, 1);
 SELECT lakets._note_changes('evil.m'::regclass, now(), now(), 1);
 SELECT lakets._note_changes('evil.e'::regclass, localtimestamp, localtimestamp, 1);
 SELECT lakets._note_changes('evil.d'::regclass, current_date, current_date, 1);
+-- the Citus shards' entry points (without Citus: a change of the table named)
+SELECT lakets._note_shard_change('evil.m'::regclass, 'evil.m'::regclass::oid, now(), 1);
+SELECT lakets._note_shard_change('evil.e'::regclass, 'evil.e'::regclass::oid, localtimestamp, 1);
+SELECT lakets._note_shard_change('evil.d'::regclass, 'evil.d'::regclass::oid, current_date, 1);
+SELECT lakets._note_shard_changes('evil.m'::regclass, 'evil.m'::regclass::oid, now(), now(), 1);
+SELECT lakets._note_shard_changes('evil.e'::regclass, 'evil.e'::regclass::oid, localtimestamp, localtimestamp, 1);
+SELECT lakets._note_shard_changes('evil.d'::regclass, 'evil.d'::regclass::oid, current_date, current_date, 1);
+SELECT lakets._forget_shard_invalidations(ARRAY[1, 2, 3]::bigint[]);
 
 -- RollUps
 SELECT lakets.refresh_rollup('m_dirty');

@@ -232,5 +232,9 @@ note_as_nobody "_note_changes(attacker's table, '-infinity', 'infinity', 1)" \
 	"lakets._note_changes($m_oid::regclass, '-infinity'::timestamptz, 'infinity'::timestamptz, 1)"
 note_as_nobody "_note_change(attacker's timestamp table, '-infinity', 1)" \
 	"lakets._note_change($e_oid::regclass, '-infinity'::timestamp, 1)"
+note_as_nobody "_note_shard_change(attacker's table, its OID, '-infinity', 1)" \
+	"lakets._note_shard_change($m_oid::regclass, $m_oid::oid, '-infinity'::timestamptz, 1)"
+note_as_nobody "_note_shard_changes(attacker's table, its OID, '-infinity', 'infinity', 1)" \
+	"lakets._note_shard_changes($m_oid::regclass, $m_oid::oid, '-infinity'::timestamptz, 'infinity'::timestamptz, 1)"
 
 finish
