@@ -256,6 +256,12 @@ sql "TRUNCATE $chunk" || fail "truncate a chunk"
 both_exact "after TRUNCATE of a chunk"
 sql "SELECT count(*) FROM lakets.run_maintenance()" || fail "run_maintenance"
 check "run_maintenance refreshes them exactly" 0 "$(exact ev_dev "$dev_q")"
+sql "INSERT INTO events SELECT d, pg_catalog.date_trunc('day', now()) - interval '20 hours', 5 FROM generate_series(1, 6) d" ||
+	fail "late rows before CALL lakets.maintain()"
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CALL lakets.maintain()" >/dev/null ||
+	fail "CALL lakets.maintain()"
+check "CALL lakets.maintain() (a commit per table) refreshes ev_dev exactly" 0 "$(exact ev_dev "$dev_q")"
+check "CALL lakets.maintain() refreshes ev_all exactly" 0 "$(exact ev_all "$all_q")"
 
 echo "== randomized differential rounds"
 for round in 1 2 3 4; do
