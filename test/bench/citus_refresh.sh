@@ -180,14 +180,7 @@ q -c "$hand" >/dev/null
 check_equal hand5 dm "the hand-written table equals the query"
 
 echo
-q -At -F ' ' -c "
-	SELECT test, system, count(*),
-	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-	       string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY rep)
-	FROM bench.timings GROUP BY test, system ORDER BY test, system" |
-	while read -r test system n median raw; do
-		printf '%-12s %-13s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
-	done
+print_timings 12 13
 echo
 q -At -F ' ' -c "
 	WITH t AS (SELECT test || '/' || system AS what, rep, ms FROM bench.timings),

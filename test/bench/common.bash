@@ -53,3 +53,16 @@ timed() { # test system rep sql
 time_stmt() { # test system rep sql
 	printf "SELECT bench.time_call('%s', '%s', %d, \$q\$%s\$q\$);\n" "$1" "$2" "$3" "$4"
 }
+
+# The raw timings of bench.timings, a line per test and system: the count,
+# the median and every time in the order taken.
+print_timings() { # test-column-width system-column-width
+	q -At -F ' ' -c "
+		SELECT test, system, count(*),
+		       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+		       string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY rep)
+		FROM bench.timings GROUP BY test, system ORDER BY test, system" |
+		while read -r test system n median raw; do
+			printf "%-${1}s %-${2}s n=%-2s median %9s ms   raw: %s\n" "$test" "$system" "$n" "$median" "$raw"
+		done
+}

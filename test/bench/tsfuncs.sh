@@ -126,14 +126,7 @@ run_checked -c "SELECT bench.check(count(DISTINCT result) = 1, 'same result for 
 	FROM bench.timings GROUP BY test"
 
 echo
-q -At -F ' ' -c "
-	SELECT test, system, count(*),
-	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-	       string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY rep)
-	FROM bench.timings GROUP BY test, system ORDER BY test, system" |
-	while read -r test system n median raw; do
-		printf '%-13s %-24s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
-	done
+print_timings 13 24
 echo
 q -At -F ' ' -c "
 	WITH m AS (
