@@ -48,7 +48,11 @@ lock_mode_name(LOCKMODE mode)
 	}
 }
 
-/* Wait for a lock at most timeout_ms; false when that ran out. */
+/*
+ * Wait for a lock at most timeout_ms; false when that ran out. PostgreSQL
+ * takes the backend out of the lock's wait queue (LockErrorCleanup) before
+ * it raises the timeout, so the same lock may be waited for again.
+ */
 static bool
 wait_for_lock(Oid relid, LOCKMODE mode, int timeout_ms)
 {
