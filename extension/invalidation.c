@@ -293,19 +293,39 @@ note_time(Oid source, Oid origin, Datum value, Oid typid, int64 granule)
 }
 
 /*
+ * The WHEN-clause functions below: ntimes times from argument first on,
+ * then the granule; before them the source and, for a shard (first == 2),
+ * the coordinator's OID of it. Rows without a time are in no bucket.
+ */
+static inline Datum
+note_args(FunctionCallInfo fcinfo, int first, int ntimes)
+{
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, first);
+	int			g = first + ntimes;
+	int64		granule = PG_ARGISNULL(g) ? 0 : PG_GETARG_INT64(g);
+	Oid			origin = InvalidOid;
+	int			i;
+
+	if (PG_ARGISNULL(0) || (first == 2 && PG_ARGISNULL(1)))
+		PG_RETURN_BOOL(false);
+	if (first == 2)
+		origin = PG_GETARG_OID(1);
+	for (i = first; i < g; i++)
+		if (!PG_ARGISNULL(i))
+			note_time(PG_GETARG_OID(0), origin, PG_GETARG_DATUM(i), typid, granule);
+	PG_RETURN_BOOL(false);
+}
+
+/*
  * SQL: lakets._note_change(source regclass, t, granule bigint) -> false.
  * Called from the WHEN clause of the source's AFTER ROW triggers (see the
- * file header); rows without a time are in no bucket and are skipped.
+ * file header).
  */
 PG_FUNCTION_INFO_V1(lakets_note_change);
 Datum
 lakets_note_change(PG_FUNCTION_ARGS)
 {
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
-		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(1),
-				  get_fn_expr_argtype(fcinfo->flinfo, 1),
-				  PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
-	PG_RETURN_BOOL(false);
+	return note_args(fcinfo, 1, 1);
 }
 
 /* SQL: lakets._note_changes(source, old_t, new_t, granule) -> false, for UPDATE */
@@ -313,16 +333,7 @@ PG_FUNCTION_INFO_V1(lakets_note_changes);
 Datum
 lakets_note_changes(PG_FUNCTION_ARGS)
 {
-	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	int64		granule = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_BOOL(false);
-	if (!PG_ARGISNULL(1))
-		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(1), typid, granule);
-	if (!PG_ARGISNULL(2))
-		note_time(PG_GETARG_OID(0), InvalidOid, PG_GETARG_DATUM(2), typid, granule);
-	PG_RETURN_BOOL(false);
+	return note_args(fcinfo, 1, 2);
 }
 
 /*
@@ -339,27 +350,14 @@ PG_FUNCTION_INFO_V1(lakets_note_shard_change);
 Datum
 lakets_note_shard_change(PG_FUNCTION_ARGS)
 {
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(2),
-				  get_fn_expr_argtype(fcinfo->flinfo, 2),
-				  PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3));
-	PG_RETURN_BOOL(false);
+	return note_args(fcinfo, 2, 1);
 }
 
 PG_FUNCTION_INFO_V1(lakets_note_shard_changes);
 Datum
 lakets_note_shard_changes(PG_FUNCTION_ARGS)
 {
-	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 2);
-	int64		granule = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_BOOL(false);
-	if (!PG_ARGISNULL(2))
-		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(2), typid, granule);
-	if (!PG_ARGISNULL(3))
-		note_time(PG_GETARG_OID(0), PG_GETARG_OID(1), PG_GETARG_DATUM(3), typid, granule);
-	PG_RETURN_BOOL(false);
+	return note_args(fcinfo, 2, 2);
 }
 
 /*
