@@ -182,28 +182,5 @@ check_equal hand5 dm "the hand-written table equals the query"
 echo
 print_timings 12 13
 echo
-q -At -F ' ' -c "
-	WITH t AS (SELECT test || '/' || system AS what, rep, ms FROM bench.timings),
-	m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
-	p (i, num, den) AS (
-		VALUES (1, 'full/citus', 'full/hand_written'),
-		       (2, 'full/citus', 'full/one_node'),
-		       (3, 'incremental/citus', 'incremental/one_node'),
-		       (4, 'incremental/citus', 'full/citus'))
-	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
-	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
-	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
-	FROM p JOIN m n ON n.what = p.num JOIN m d ON d.what = p.den ORDER BY p.i" |
-	while read -r num den ratio paired; do
-		if [ "$num/$den" = full/citus/full/hand_written ]; then
-			if awk -v r="$ratio" 'BEGIN { exit !(r <= 1.2) }'; then
-				verdict="(target <= 1.2) met"
-			else
-				verdict="(target <= 1.2) missed"
-			fi
-		else
-			verdict="(no target)"
-		fi
-		echo "$num / $den ratio: $ratio $verdict"
-		echo "    (median of the per-rep ratios: $paired)"
-	done
+print_ratios "full/citus full/hand_written 1.2" "full/citus full/one_node -" \
+	"incremental/citus incremental/one_node -" "incremental/citus full/citus -"

@@ -66,3 +66,35 @@ print_timings() { # test-column-width system-column-width
 			printf "%-${1}s %-${2}s n=%-2s median %9s ms   raw: %s\n" "$test" "$system" "$n" "$median" "$raw"
 		done
 }
+
+# For each pair "numerator denominator target" (test/system names; target
+# "-" for none), the ratio of their medians in bench.timings, which decides
+# the verdict, and the median of the ratios within each rep, which shows how
+# much of a difference is noise between reps.
+print_ratios() { # "num den target" ...
+	local values="" i=0 pair num den target
+	for pair in "$@"; do
+		read -r num den target <<<"$pair"
+		i=$((i + 1))
+		values+="${values:+, }($i, '$num', '$den', '$target')"
+	done
+	q -At -F ' ' -c "
+		WITH t AS (SELECT test || '/' || system AS what, rep, ms FROM bench.timings),
+		m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
+		p (i, num, den, target) AS (VALUES $values)
+		SELECT p.num, p.den, p.target, round((n.ms / d.ms)::numeric, 3),
+		       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
+		        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
+		FROM p JOIN m n ON n.what = p.num JOIN m d ON d.what = p.den ORDER BY p.i" |
+		while read -r num den target ratio paired; do
+			if [ "$target" = - ]; then
+				verdict="(no target)"
+			elif awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r <= t) }'; then
+				verdict="(target <= $target) PASS"
+			else
+				verdict="(target <= $target) MISS"
+			fi
+			echo "$num / $den ratio: $ratio $verdict"
+			echo "    (median of the per-rep ratios: $paired)"
+		done
+}

@@ -251,44 +251,11 @@ q -At -F ' ' -c "
 		printf '%-13s %-15s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
 	done
 echo
-q -At -F ' ' -c "
-	WITH t AS (
-		SELECT test || '/' || system AS what, rep, ms FROM bench.timings),
-	m AS (
-		SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
-	p (i, num, den) AS (
-		VALUES (1, 'ingest/two_rollups', 'ingest/no_rollups'),
-		       (2, 'full_refresh/refresh_rollup', 'full_refresh/ctas_index'),
-		       (3, 'full_refresh/create_rollup', 'full_refresh/ctas_index'),
-		       (4, 'incremental/refresh_rollup', 'full_refresh/refresh_rollup'),
-		       (5, 'late/refresh_rollup', 'late/recompute_5_days'),
-		       (6, 'realtime/view', 'realtime/hand_written'))
-	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3),
-	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
-	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
-	FROM p JOIN m n ON n.what = p.num JOIN m d ON d.what = p.den
-	ORDER BY p.i" |
-	while read -r num den ratio paired; do
-		case $num in
-		ingest/*) target=1.10 ;;
-		full_refresh/*) target=1.15 ;;
-		incremental/*) target=0.05 ;;
-		late/*) target=0.25 ;;
-		realtime/*) target=1.0 ;;
-		*) target= ;;
-		esac
-		if [ -z "$target" ]; then
-			verdict="(no target)"
-		elif awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r <= t) }'; then
-			verdict="(target <= $target) PASS"
-		else
-			verdict="(target <= $target) MISS"
-		fi
-		# The ratio of the medians decides; the median of the ratios of
-		# each rep's pair, taken close together, shows how much of a
-		# difference is noise between reps.
-		echo "$num / $den ratio: $ratio $verdict"
-		echo "    (median of the per-rep ratios: $paired)"
-	done
+print_ratios "ingest/two_rollups ingest/no_rollups 1.10" \
+	"full_refresh/refresh_rollup full_refresh/ctas_index 1.15" \
+	"full_refresh/create_rollup full_refresh/ctas_index 1.15" \
+	"incremental/refresh_rollup full_refresh/refresh_rollup 0.05" \
+	"late/refresh_rollup late/recompute_5_days 0.25" \
+	"realtime/view realtime/hand_written 1.0"
 
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
