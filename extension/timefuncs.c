@@ -40,7 +40,9 @@
  */
 typedef struct BucketCache
 {
-	bool		fast;			/* stable and fixed: nothing to check per call */
+	uint64		fast_below;		/* for a stable, fixed width (nothing to check
+								 * per call) END_TIMESTAMP: the fast path takes
+								 * 0 <= t < it in one comparison; else 0 */
 	bool		fixed;			/* a fixed width (no months) on a timestamp */
 	bool		checked;		/* width holds a checked width */
 	bool		stable;			/* the width is the same in every call */
@@ -114,7 +116,7 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width)
 		c->checked = true;
 	}
 	c->fixed = c->usecs > 1 && c->typid != DATEOID;
-	c->fast = c->stable && c->fixed;
+	c->fast_below = c->stable && c->fixed ? (uint64) END_TIMESTAMP : 0;
 	return c;
 }
 
@@ -140,7 +142,7 @@ bucket_slow(FunctionCallInfo fcinfo, bool has_origin)
 	BucketCache *c = fcinfo->flinfo->fn_extra;
 	int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
 
-	if (c == NULL || !c->fast)
+	if (c == NULL || c->fast_below == 0)
 		c = bucket_cache(fcinfo, PG_GETARG_INTERVAL_P(0));
 	if (!has_origin && c->fixed)
 	{
@@ -168,7 +170,7 @@ lakets_time_bucket(PG_FUNCTION_ARGS)
 	const BucketCache *c = fcinfo->flinfo->fn_extra;
 	int64		t = DatumGetInt64(PG_GETARG_DATUM(1));
 
-	if (likely(c != NULL && c->fast && t >= 0 && t < END_TIMESTAMP))
+	if (likely(c != NULL && (uint64) t < c->fast_below))
 		return Int64GetDatum((int64) (udiv(c, (uint64) t) * (uint64) c->usecs));
 	return bucket_slow(fcinfo, false);
 }
