@@ -4,8 +4,18 @@
 #
 #   time_bucket   SELECT max(lakets.time_bucket('15 minutes', ts)) over
 #                 LAKETS_BENCH_TSF_ROWS (10,000,000) rows, against
-#                 max(date_bin('15 minutes', ts, '2000-01-01')).
-#                 Target (issue 13): at most 1.0x.
+#                 max(date_bin('15 minutes', ts, '2000-01-01')), with JIT
+#                 as the cluster has it (on: the query costs enough).
+#   time_bucket_nojit  the same pair with jit = off: the functions and
+#                 their arguments evaluated by the interpreter.
+#                 Target of both (issue 13: "as fast as date_bin"): at most
+#                 1.0x. LAKETS_BENCH_TSF_TB_REPS (7) repetitions each (half
+#                 a second a query). With JIT, a control: date_bin in a
+#                 query that differs only after the aggregate (|| '' on its
+#                 one result row), against date_bin. Per row it does the
+#                 same work, so its ratio is what the layout of one query's
+#                 memory alone moves the figure (each query runs in a new
+#                 backend, so that layout is the same in every rep).
 #   last          the last value of each of 100 devices over the same rows:
 #                 SELECT device, lakets.last(v, ts) ... GROUP BY device,
 #                 against SELECT DISTINCT ON (device) device, v ... ORDER BY
@@ -19,15 +29,17 @@
 #                 Target: faster (below 1.0x).
 #
 # Each statement is timed inside the server (clock_timestamp() around an
-# EXECUTE of it), LAKETS_BENCH_TSF_REPS (3) times, the order of the pair
-# alternating; parallel query is off (both sides alike: 2 shared cores)
-# and work_mem is 256MB so that the DISTINCT ON floor sorts in memory.
+# EXECUTE of it), LAKETS_BENCH_TSF_REPS (3) times (time_bucket: see above),
+# the order of the pair alternating; parallel query is off (both sides
+# alike: 2 shared cores) and work_mem is 256MB so that the DISTINCT ON
+# floor sorts in memory.
 # Checks (a failure fails the script): each pair returns the same result
 # in every rep. A missed target does not fail it: benchmarks report.
 #
 # Knobs: LAKETS_BENCH_TSF_ROWS, LAKETS_BENCH_TSF_BUCKETS,
-# LAKETS_BENCH_TSF_REPS, LAKETS_BENCH_TSF_TESTS (the tests to run, default
-# "time_bucket last gapfill_locf").
+# LAKETS_BENCH_TSF_REPS, LAKETS_BENCH_TSF_TB_REPS, LAKETS_BENCH_TSF_TESTS
+# (the tests to run, default "time_bucket time_bucket_nojit last
+# gapfill_locf").
 #
 # Needs the cluster of test/cluster.sh (PGHOST ...); test/bench/run.sh
 # provides it.
@@ -39,7 +51,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 rows=${LAKETS_BENCH_TSF_ROWS:-10000000}
 buckets=${LAKETS_BENCH_TSF_BUCKETS:-1000000}
 reps=${LAKETS_BENCH_TSF_REPS:-3}
-tests=${LAKETS_BENCH_TSF_TESTS:-time_bucket last gapfill_locf}
+tb_reps=${LAKETS_BENCH_TSF_TB_REPS:-7}
+tests=${LAKETS_BENCH_TSF_TESTS:-time_bucket time_bucket_nojit last gapfill_locf}
 db=lakets_bench_tsfuncs
 work=${LAKETS_TMP:-/tmp}/bench-tsfuncs.$$
 mkdir -p "$work"
@@ -48,7 +61,7 @@ bench=tsfuncs
 . "$here/common.bash"
 trap 'rm -rf "$work"' EXIT
 
-echo "tsfuncs: $rows rows, $buckets buckets, $reps reps; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "tsfuncs: $rows rows, $buckets buckets, $reps reps ($tb_reps for time_bucket); $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
 	-c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
 	-c "ALTER DATABASE $db SET timezone = 'UTC'" \
@@ -64,6 +77,8 @@ DECLARE
 	t0 timestamptz;
 	r text;
 BEGIN
+	-- a *_nojit test runs with jit off, for this statement only
+	PERFORM set_config('jit', CASE WHEN p_test LIKE '%\\_nojit' THEN 'off' ELSE current_setting('jit') END, true);
 	t0 := clock_timestamp();
 	EXECUTE p_sql INTO r;
 	INSERT INTO bench.timings
@@ -91,6 +106,9 @@ finish="($start + ($buckets - 1) * interval '1 minute')"
 declare -A sql
 sql[time_bucket/lakets]="SELECT max(lakets.time_bucket('15 minutes', ts))::text FROM tb"
 sql[time_bucket/date_bin]="SELECT max(date_bin('15 minutes', ts, '2000-01-01 00:00+00'))::text FROM tb"
+sql[time_bucket/date_bin_control]="SELECT max(date_bin('15 minutes', ts, '2000-01-01 00:00+00'))::text || '' FROM tb"
+sql[time_bucket_nojit/lakets]=${sql[time_bucket/lakets]}
+sql[time_bucket_nojit/date_bin]=${sql[time_bucket/date_bin]}
 sql[last/lakets]="SELECT string_agg(device || '=' || v, ',' ORDER BY device) FROM (
 	SELECT device, lakets.last(v, ts) AS v FROM tb GROUP BY device) q"
 sql[last/distinct_on]="SELECT string_agg(device || '=' || v, ',' ORDER BY device) FROM (
@@ -108,12 +126,16 @@ sql[gapfill_locf/generate_series_lateral]="SELECT count(*) || ' ' || count(f) ||
 t0=$(date +%s)
 for test in $tests; do
 	case $test in
-	time_bucket) pair=(lakets date_bin) ;;
-	last) pair=(lakets distinct_on) ;;
-	gapfill_locf) pair=(lakets generate_series_lateral) ;;
+	time_bucket) systems=(lakets date_bin date_bin_control) n=$tb_reps ;;
+	time_bucket_nojit) systems=(lakets date_bin) n=$tb_reps ;;
+	last) systems=(lakets distinct_on) n=$reps ;;
+	gapfill_locf) systems=(lakets generate_series_lateral) n=$reps ;;
 	esac
-	for ((r = 1; r <= reps; r++)); do
-		if ((r % 2)); then order=("${pair[0]}" "${pair[1]}"); else order=("${pair[1]}" "${pair[0]}"); fi
+	for ((r = 1; r <= n; r++)); do
+		order=()
+		for system in "${systems[@]}"; do
+			if ((r % 2)); then order+=("$system"); else order=("$system" "${order[@]}"); fi
+		done
 		for system in "${order[@]}"; do
 			run_checked -c "SELECT bench.timed('$test', '$system', $r, \$q\$${sql[$test/$system]}\$q\$)"
 		done
@@ -126,19 +148,19 @@ run_checked -c "SELECT bench.check(count(DISTINCT result) = 1, 'same result for 
 	FROM bench.timings GROUP BY test"
 
 echo
-print_timings 13 24
+print_timings 17 24
 echo
 q -At -F ' ' -c "
 	WITH m AS (
 		SELECT test, system, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
 		FROM bench.timings GROUP BY 1, 2)
 	SELECT n.test, d.system, round((n.ms / d.ms)::numeric, 3)
-	FROM m n JOIN m d ON d.test = n.test AND d.system <> 'lakets'
+	FROM m n JOIN m d ON d.test = n.test AND d.system NOT IN ('lakets', 'date_bin_control')
 	WHERE n.system = 'lakets'
-	ORDER BY array_position(ARRAY['time_bucket', 'last', 'gapfill_locf'], n.test)" |
+	ORDER BY array_position(ARRAY['time_bucket', 'time_bucket_nojit', 'last', 'gapfill_locf'], n.test)" |
 	while read -r test floor ratio; do
 		case $test in
-		time_bucket) target=1.0 cmp='<=' ;;
+		time_bucket*) target=1.0 cmp='<=' ;;
 		*) target=1.00 cmp='<' ;;
 		esac
 		if awk -v r="$ratio" -v t="$target" -v c="$cmp" \
@@ -148,6 +170,15 @@ q -At -F ' ' -c "
 			verdict="(target $cmp $target) MISS"
 		fi
 		echo "$test: lakets / $floor ratio: $ratio $verdict"
+	done
+q -At -F ' ' -c "
+	WITH m AS (
+		SELECT system, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms
+		FROM bench.timings WHERE test = 'time_bucket' GROUP BY 1)
+	SELECT round((c.ms / d.ms)::numeric, 3)
+	FROM m c JOIN m d ON c.system = 'date_bin_control' AND d.system = 'date_bin'" |
+	while read -r ratio; do
+		echo "time_bucket: control, date_bin (|| '') / date_bin ratio: $ratio (the same work per row)"
 	done
 
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
