@@ -2,8 +2,9 @@
 """Randomized DDL chaos test of lakets (issue 9, section 2).
 
 For each seed, a fresh database gets a few hundred random steps (fixed
-seeds, so a run is reproducible) mixing lakets calls with DDL done behind
-lakets' back:
+seeds, so a run is reproducible on the same UTC day: random times are drawn
+around its midnight, and lakets keeps chunks around now()) mixing lakets
+calls with DDL done behind lakets' back:
 
 - lakets: create_chronotable on fresh tables (timestamptz, timestamp and date
   time columns), create_rollup (also a RollUp on a RollUp), inserts, updates
@@ -395,7 +396,7 @@ class Chaos:
             # mostly an age that some chunk of the registry has reached
             ends = self.run("SELECT floor(extract(epoch FROM now() - range_end) / 86400)::int "
                             "FROM lakets._chunk_metadata WHERE chronotable_id = %s "
-                            "AND range_end < now() - interval '1 day'", [self.chronos[oid]["id"]])
+                            "AND range_end < now() - interval '1 day' ORDER BY 1", [self.chronos[oid]["id"]])
             days = self.pick([e[0] for e in ends]) or self.rng.randint(1, 400)
             self.lakets("SELECT lakets.drop_chunks(%s, '%d days', %s)" % (name, days, schema))
 
@@ -703,7 +704,10 @@ class Chaos:
         self.run("CREATE EXTENSION lakets")
         self.run("CREATE SCHEMA s1")
         self.run("CREATE SCHEMA s2")
-        self.now = int(self.scalar("SELECT extract(epoch FROM now())::int8"))
+        # times are drawn around midnight UTC of the run's day, not around
+        # now(): drawn around now() a run minutes later put some rows in
+        # other chunks and took another path with the same seed
+        self.now = int(self.scalar("SELECT extract(epoch FROM now())::int8")) // 86400 * 86400
 
     def run_steps(self):
         weights = [w for w, _ in self.OPS]
