@@ -147,24 +147,6 @@ q -At -F ' ' -c "
 		printf '%-7s %-14s n=%-2s median %9s ms   raw: %s\n' "$test" "$system" "$n" "$median" "$raw"
 	done
 echo
-q -At -F ' ' -c "
-	WITH t AS (SELECT test || '/' || system AS what, rep, ms FROM bench.timings),
-	m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms FROM t GROUP BY 1),
-	p (i, num, den, target) AS (
-		VALUES (1, 'lvc/on', 'lvc/off', 1.15), (2, 'ingest/ingest_batch', 'ingest/insert_select', 1.2))
-	SELECT p.num, p.den, round((n.ms / d.ms)::numeric, 3), p.target,
-	       (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tn.ms / td.ms)::numeric, 3)
-	        FROM t tn JOIN t td USING (rep) WHERE tn.what = p.num AND td.what = p.den)
-	FROM p JOIN m n ON n.what = p.num JOIN m d ON d.what = p.den
-	ORDER BY p.i" |
-	while read -r num den ratio target paired; do
-		if awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r <= t) }'; then
-			verdict="(target <= $target) PASS"
-		else
-			verdict="(target <= $target) MISS"
-		fi
-		echo "$num / $den ratio: $ratio $verdict"
-		echo "    (median of the per-rep ratios: $paired)"
-	done
+print_ratios "lvc/on lvc/off 1.15" "ingest/ingest_batch ingest/insert_select 1.2"
 
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
