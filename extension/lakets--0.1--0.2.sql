@@ -354,11 +354,11 @@ COMMENT ON FUNCTION lakets._ensure_partitions(integer, integer, integer, timesta
 -- by the wall clock of the named zone. See docs/functions.md.
 
 CREATE OR REPLACE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp timestamptz)
-RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_time_bucket'
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_time_bucket_timestamp'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp timestamp)
-RETURNS timestamp AS 'MODULE_PATHNAME', 'lakets_time_bucket'
+RETURNS timestamp AS 'MODULE_PATHNAME', 'lakets_time_bucket_timestamp'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp date)

@@ -4,11 +4,11 @@
 -- by the wall clock of the named zone. See docs/functions.md.
 
 CREATE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp timestamptz)
-RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_time_bucket'
+RETURNS timestamptz AS 'MODULE_PATHNAME', 'lakets_time_bucket_timestamp'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp timestamp)
-RETURNS timestamp AS 'MODULE_PATHNAME', 'lakets_time_bucket'
+RETURNS timestamp AS 'MODULE_PATHNAME', 'lakets_time_bucket_timestamp'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION lakets.time_bucket(p_interval interval, p_timestamp date)

@@ -41,9 +41,10 @@ SET TimeZone = 'Asia/Kolkata';
 SELECT lakets.time_bucket('1 month', '2026-02-28 22:00-05'::timestamptz) AT TIME ZONE 'UTC' AS month_of_utc_march,
        lakets.time_bucket('1 day', '2026-03-10 02:00+05:30'::timestamptz) AT TIME ZONE 'UTC' AS utc_day;
 SET TimeZone = 'UTC';
--- fixed widths are divided by multiplication (timefuncs.c): the same as
--- date_bin for widths from 2 microseconds to decades, times from 4713 BC to
--- 294276 AD, a bucket's first and last microsecond, per row and constant
+-- fixed widths on times from 2000 on take a fast path (timefuncs.c), the
+-- rest the general one: the same as date_bin for widths from 2 microseconds
+-- to decades, times from 4713 BC to 294276 AD, a bucket's first and last
+-- microsecond, per row and constant, timestamptz and timestamp
 CREATE TEMP TABLE tb_cases AS
 SELECT w, t FROM (
 	SELECT (2 + abs(('x' || md5('w' || i))::bit(64)::int8) % (CASE i % 4 WHEN 0 THEN 100
@@ -65,7 +66,25 @@ SELECT count(*) FILTER (WHERE lakets.time_bucket('13 minutes 7 microseconds', t)
        count(*) FILTER (WHERE lakets.time_bucket('2 microseconds', t) <> date_bin('2 microseconds', t, '2000-01-01 00:00+00')) AS differences_2us,
        count(*) FILTER (WHERE lakets.time_bucket('1 microsecond', t) <> t) AS differences_1us
 FROM tb_cases;
+SELECT count(*) FILTER (WHERE lakets.time_bucket(w, t AT TIME ZONE 'UTC') <> date_bin(w, t AT TIME ZONE 'UTC', '2000-01-01 00:00')) AS differences_timestamp,
+       count(*) FILTER (WHERE lakets.time_bucket('13 minutes 7 microseconds', t AT TIME ZONE 'UTC')
+                              <> date_bin('13 minutes 7 microseconds', t AT TIME ZONE 'UTC', '2000-01-01 00:00')) AS differences_timestamp_constant
+FROM tb_cases;
 DROP TABLE tb_cases;
+-- the fast path's limits: up to a million days, no negative part, 2000 to
+-- the last microsecond PostgreSQL knows; past them the general path gives
+-- the same buckets (a day is 24 hours: '1 day -1 hour' is 23 hours)
+SELECT bool_and(lakets.time_bucket('1000000 days', t) = date_bin('1000000 days', t, '2000-01-01 00:00+00')) AS million_days,
+       bool_and(lakets.time_bucket('1000001 days', t) = date_bin('1000001 days', t, '2000-01-01 00:00+00')) AS million_days_and_one,
+       bool_and(lakets.time_bucket('1 day -1 hour', t) = date_bin('23 hours', t, '2000-01-01 00:00+00')) AS day_less_an_hour,
+       bool_and(lakets.time_bucket('2 days -23 hours', t) = date_bin('25 hours', t, '2000-01-01 00:00+00')) AS days_less_hours,
+       bool_and(lakets.time_bucket('1 hour', t AT TIME ZONE 'UTC') = date_bin('1 hour', t AT TIME ZONE 'UTC', '2000-01-01 00:00')) AS hour_timestamp
+FROM (VALUES ('1999-12-31 23:59:59.999999+00'::timestamptz), ('2000-01-01 00:00+00'), ('2026-03-25 14:37:22.123456+00'),
+             ('2000-01-01 00:00+00'::timestamptz + interval '1000000 days'),
+             ('2000-01-01 00:00+00'::timestamptz + interval '1000000 days' - interval '1 microsecond'),
+             ('294276-12-31 23:59:59.999999+00')) AS v(t);
+-- a width whose microseconds do not fit in 64 bits is out of range, not wrapped
+SELECT lakets.time_bucket('2000000000 days', '2026-03-25 14:37+00'::timestamptz);
 -- infinite in, infinite out; NULL in, NULL out
 SELECT lakets.time_bucket('1 day', 'infinity'::timestamptz) AS inf,
        lakets.time_bucket('1 day', NULL::timestamptz) IS NULL AS null_in;
