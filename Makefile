@@ -44,6 +44,13 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+ifeq ($(PORTNAME),linux)
+# Calls between lakets' own files are bound inside the library when it is
+# linked, so that loading it in a new backend looks up 157 fewer symbols
+# (0.12 of 0.77 ms; docs/benchmarks.md). PostgreSQL 16 and later get the
+# same from building extensions with hidden symbols.
+SHLIB_LINK += -Wl,-Bsymbolic-functions
+endif
 else
 # No server headers yet: only the targets that install them can run.
 srcdir = .

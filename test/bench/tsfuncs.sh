@@ -9,13 +9,15 @@
 #   time_bucket_nojit  the same pair with jit = off: the functions and
 #                 their arguments evaluated by the interpreter.
 #                 Target of both (issue 13: "as fast as date_bin"): at most
-#                 1.0x. LAKETS_BENCH_TSF_TB_REPS (7) repetitions each (half
-#                 a second a query). With JIT, a control: date_bin in a
-#                 query that differs only after the aggregate (|| '' on its
-#                 one result row), against date_bin. Per row it does the
-#                 same work, so its ratio is what the layout of one query's
-#                 memory alone moves the figure (each query runs in a new
-#                 backend, so that layout is the same in every rep).
+#                 1.0x. LAKETS_BENCH_TSF_TB_REPS (15) repetitions each
+#                 (half a second a query; the two are close, and with 7 one
+#                 slow query moved the median by 0.5%). With JIT, a
+#                 control: date_bin in a query that differs only after the
+#                 aggregate (|| '' on its one result row), against
+#                 date_bin. Per row it does the same work, so its ratio is
+#                 what the layout of one query's memory alone moves the
+#                 figure (each query runs in a new backend, so that layout
+#                 is the same in every rep).
 #   last          the last value of each of 100 devices over the same rows:
 #                 SELECT device, lakets.last(v, ts) ... GROUP BY device,
 #                 against SELECT DISTINCT ON (device) device, v ... ORDER BY
@@ -51,7 +53,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rows=${LAKETS_BENCH_TSF_ROWS:-10000000}
 buckets=${LAKETS_BENCH_TSF_BUCKETS:-1000000}
 reps=${LAKETS_BENCH_TSF_REPS:-3}
-tb_reps=${LAKETS_BENCH_TSF_TB_REPS:-7}
+tb_reps=${LAKETS_BENCH_TSF_TB_REPS:-15}
 tests=${LAKETS_BENCH_TSF_TESTS:-time_bucket time_bucket_nojit last gapfill_locf}
 db=lakets_bench_tsfuncs
 work=${LAKETS_TMP:-/tmp}/bench-tsfuncs.$$
