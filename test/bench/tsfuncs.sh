@@ -17,7 +17,9 @@
 #                 date_bin. Per row it does the same work, so its ratio is
 #                 what the layout of one query's memory alone moves the
 #                 figure (each query runs in a new backend, so that layout
-#                 is the same in every rep).
+#                 is the same in every rep). Beside each time_bucket ratio:
+#                 the median of the per-rep ratios and its 95% interval, to
+#                 show how far apart the reps put the two.
 #   last          the last value of each of 100 devices over the same rows:
 #                 SELECT device, lakets.last(v, ts) ... GROUP BY device,
 #                 against SELECT DISTINCT ON (device) device, v ... ORDER BY
@@ -149,6 +151,29 @@ echo "tsfuncs: timed in $(($(date +%s) - t0)) s"
 run_checked -c "SELECT bench.check(count(DISTINCT result) = 1, 'same result for ' || test)
 	FROM bench.timings GROUP BY test"
 
+# The ratios num/den of each rep (the two ran one after the other): their
+# count, median, and the distribution-free 95% interval of that median, the
+# k-th smallest and k-th largest ratio with k the largest count for which
+# P(X < k) <= 2.5%, X ~ Bin(n, 1/2) (15 reps: the 4th and the 12th, 96.5%).
+# No interval below 6 reps.
+paired_ratio() { # test num den
+	q -At -F ' ' -c "
+		WITH p AS (
+			SELECT a.ms / b.ms AS r
+			FROM bench.timings a JOIN bench.timings b USING (test, rep)
+			WHERE a.test = '$1' AND a.system = '$2' AND b.system = '$3'),
+		o AS (SELECT r, row_number() OVER (ORDER BY r) AS i, count(*) OVER () AS n FROM p),
+		k AS (
+			SELECT max(j) AS k
+			FROM (SELECT count(*) AS n FROM p) c, generate_series(1, c.n / 2) AS j
+			WHERE (SELECT sum(factorial(c.n) / (factorial(i) * factorial(c.n - i)))
+			       FROM generate_series(0, j - 1) AS i) / 2::numeric ^ c.n <= 0.025)
+		SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY r)::numeric, 3),
+		       round((SELECT r FROM o, k WHERE i = k.k)::numeric, 3),
+		       round((SELECT r FROM o, k WHERE i = o.n + 1 - k.k)::numeric, 3)
+		FROM p"
+}
+
 echo
 print_timings 17 24
 echo
@@ -171,6 +196,12 @@ q -At -F ' ' -c "
 		else
 			verdict="(target $cmp $target) MISS"
 		fi
+		case $test in
+		time_bucket*)
+			# the two are close: how far apart the reps put them
+			read -r n median lo hi < <(paired_ratio "$test" lakets "$floor")
+			verdict+=" (paired: median $median, 95% interval ${lo:-?}-${hi:-?})" ;;
+		esac
 		echo "$test: lakets / $floor ratio: $ratio $verdict"
 	done
 q -At -F ' ' -c "
@@ -180,7 +211,8 @@ q -At -F ' ' -c "
 	SELECT round((c.ms / d.ms)::numeric, 3)
 	FROM m c JOIN m d ON c.system = 'date_bin_control' AND d.system = 'date_bin'" |
 	while read -r ratio; do
-		echo "time_bucket: control, date_bin (|| '') / date_bin ratio: $ratio (the same work per row)"
+		read -r n median lo hi < <(paired_ratio time_bucket date_bin_control date_bin)
+		echo "time_bucket: control, date_bin (|| '') / date_bin ratio: $ratio (the same work per row; paired: median $median, 95% interval ${lo:-?}-${hi:-?})"
 	done
 
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
