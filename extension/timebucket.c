@@ -62,6 +62,17 @@ lakets_validate_interval(const Interval *iv, Oid time_type, const char *what)
 						   "\"1 month 2 days\" has no stable alignment."),
 				 errhint("Use a whole number of months (e.g. '1 month'), or "
 						 "days and time only (e.g. '30 days').")));
+	if (iv->month == 0)
+	{
+		int64		usecs;
+
+		if (pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &usecs) ||
+			pg_add_s64_overflow(usecs, iv->time, &usecs))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s is out of range", what),
+					 errdetail("A width of days and time must come to less than 2^63 microseconds (about 292,000 years).")));
+	}
 	/* a day is 24 hours here, so '1 day -1 hour' is 23 hours */
 	if (iv->month < 0 || (iv->month == 0 && interval_usecs(iv) <= 0))
 		ereport(ERROR,

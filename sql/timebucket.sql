@@ -39,6 +39,7 @@ SELECT lakets._chunk_start(now(), '0 days');
 SELECT lakets._chunk_start(now(), '-1 day');
 SELECT lakets._chunk_start(now(), '1 month 1 day');
 SELECT lakets._chunk_start(now(), '-1 day 1 hour');
+SELECT lakets._chunk_start(now(), '200000000 days');
 -- '1 day -1 hour' is 23 hours (a day is 24 hours in UTC)
 SELECT lakets._chunk_start('2024-03-10 12:00+00'::timestamptz, '1 day -1 hour') AT TIME ZONE 'UTC' AS hours_23;
 SELECT lakets._chunk_start('infinity'::timestamptz, '1 day');
