@@ -54,6 +54,8 @@ interval_usecs(const Interval *iv)
 void
 lakets_validate_interval(const Interval *iv, Oid time_type, const char *what)
 {
+	int64		usecs = 0;		/* days and time in microseconds, no months */
+
 	if (iv->month != 0 && (iv->day != 0 || iv->time != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -62,24 +64,20 @@ lakets_validate_interval(const Interval *iv, Oid time_type, const char *what)
 						   "\"1 month 2 days\" has no stable alignment."),
 				 errhint("Use a whole number of months (e.g. '1 month'), or "
 						 "days and time only (e.g. '30 days').")));
-	if (iv->month == 0)
-	{
-		int64		usecs;
-
-		if (pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &usecs) ||
-			pg_add_s64_overflow(usecs, iv->time, &usecs))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("%s is out of range", what),
-					 errdetail("A width of days and time must come to less than 2^63 microseconds (about 292,000 years).")));
-	}
 	/* a day is 24 hours here, so '1 day -1 hour' is 23 hours */
-	if (iv->month < 0 || (iv->month == 0 && interval_usecs(iv) <= 0))
+	if (iv->month == 0 &&
+		(pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &usecs) ||
+		 pg_add_s64_overflow(usecs, iv->time, &usecs)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range", what),
+				 errdetail("A width of days and time must come to less than 2^63 microseconds (about 292,000 years).")));
+	if (iv->month < 0 || (iv->month == 0 && usecs <= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be positive", what),
 				 errhint("Use a positive width such as '1 day' or '1 month'.")));
-	if (time_type == DATEOID && iv->month == 0 && interval_usecs(iv) % USECS_PER_DAY != 0)
+	if (time_type == DATEOID && iv->month == 0 && usecs % USECS_PER_DAY != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s for a date column must be a whole number of days or months",

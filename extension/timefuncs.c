@@ -71,7 +71,7 @@ bucket_cache(FunctionCallInfo fcinfo, const Interval *width, Oid typid)
  * it from the call.
  */
 static pg_noinline Datum
-bucket_slow(FunctionCallInfo fcinfo, bool has_origin, Oid typid)
+bucket_general(FunctionCallInfo fcinfo, bool has_origin, Oid typid)
 {
 	const BucketCache *c = bucket_cache(fcinfo, PG_GETARG_INTERVAL_P(0), typid);
 	int64		t = lakets_time_to_utc(PG_GETARG_DATUM(1), c->typid);
@@ -113,7 +113,7 @@ lakets_time_bucket_timestamp(PG_FUNCTION_ARGS)
 		if (likely(usecs > 0))
 			return Int64GetDatum(t - t % usecs);
 	}
-	return bucket_slow(fcinfo, false, TIMESTAMPOID);
+	return bucket_general(fcinfo, false, TIMESTAMPOID);
 }
 
 /*
@@ -125,7 +125,7 @@ PG_FUNCTION_INFO_V1(lakets_time_bucket);
 Datum
 lakets_time_bucket(PG_FUNCTION_ARGS)
 {
-	return bucket_slow(fcinfo, false, InvalidOid);
+	return bucket_general(fcinfo, false, InvalidOid);
 }
 
 /* SQL: lakets.time_bucket(p_interval interval, p_timestamp, p_origin) */
@@ -133,7 +133,7 @@ PG_FUNCTION_INFO_V1(lakets_time_bucket_origin);
 Datum
 lakets_time_bucket_origin(PG_FUNCTION_ARGS)
 {
-	return bucket_slow(fcinfo, true, InvalidOid);
+	return bucket_general(fcinfo, true, InvalidOid);
 }
 
 /* A call site's zone, looked up once while the name stays the same. */
